@@ -1,0 +1,95 @@
+import Foundation
+
+/// The metrics registry of a run: a ``Recorder`` per ``MetricName`` and the ``FleetCounters``.
+///
+/// Sessions call ``record(_:nanoseconds:)`` from any event loop; a reporter calls
+/// ``takeInterval(now:)`` once per interval (e.g. every second) and feeds the result to the live
+/// line and to a ``RunReportWriter``.
+public final class FleetMetrics: Sendable {
+    /// Histogram layout of every recorder.
+    public let layout: HistogramLayout
+    /// State gauges, failure and event counters.
+    public let counters: FleetCounters
+    /// When the run (and the first interval) started.
+    public let startTime: Date
+
+    @usableFromInline let recorders: [Recorder]
+    private let lastIntervalEnd: LockedValue<Double>
+
+    /// Creates empty recorders and counters.
+    public init(startTime: Date = Date(), layout: HistogramLayout = .latency) {
+        self.layout = layout
+        self.startTime = startTime
+        counters = FleetCounters()
+        recorders = MetricName.allCases.map { _ in Recorder(layout: layout) }
+        lastIntervalEnd = LockedValue(0)
+    }
+
+    /// Records one latency sample (three atomic operations, see ``Recorder``).
+    @inlinable @inline(__always)
+    public func record(_ metric: MetricName, nanoseconds: UInt64) {
+        recorders[metric.index].record(nanoseconds)
+    }
+
+    /// The recorder of `metric`, for call sites that record one metric in a hot loop.
+    public func recorder(_ metric: MetricName) -> Recorder {
+        recorders[metric.index]
+    }
+
+    /// Closes the current interval at `now` and starts the next: snapshots every recorder (each
+    /// sample lands in exactly one interval) and the counters.
+    public func takeInterval(now: Date = Date()) -> IntervalRecord {
+        lastIntervalEnd.withLock { lastEnd in
+            let end = Swift.max(now.timeIntervalSince(startTime), lastEnd)
+            var histograms: [MetricName: HistogramSnapshot] = [:]
+            for metric in MetricName.allCases {
+                histograms[metric] = recorders[metric.index].intervalSnapshot()
+            }
+            let record = IntervalRecord(
+                start: lastEnd,
+                length: end - lastEnd,
+                histograms: histograms,
+                counters: counters.snapshot()
+            )
+            lastEnd = end
+            return record
+        }
+    }
+}
+
+/// One closed interval: a histogram per metric and the counters at its end.
+public struct IntervalRecord: Sendable, Equatable {
+    /// Start in seconds since the run started.
+    public var start: Double
+    /// Length in seconds.
+    public var length: Double
+    /// The samples of this interval, per metric (every metric present, possibly empty).
+    public var histograms: [MetricName: HistogramSnapshot]
+    /// Counters at the end of the interval (cumulative since the run started).
+    public var counters: CounterSnapshot
+
+    /// Creates a record.
+    public init(start: Double, length: Double, histograms: [MetricName: HistogramSnapshot], counters: CounterSnapshot) {
+        self.start = start
+        self.length = length
+        self.histograms = histograms
+        self.counters = counters
+    }
+}
+
+/// A value guarded by a lock.
+final class LockedValue<Value>: @unchecked Sendable {
+    // @unchecked Sendable: `value` is only accessed with `lock` held.
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

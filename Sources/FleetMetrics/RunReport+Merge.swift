@@ -1,0 +1,105 @@
+import Foundation
+
+extension RunReport {
+    /// Merges the reports of several runs (typically shards of one distributed run) into one.
+    ///
+    /// - Histograms: exact. Each metric's whole-run histogram is the sum of every interval of
+    ///   every input, and summary statistics are recomputed from it.
+    /// - Intervals: aligned by absolute start time on a grid of the shortest interval length,
+    ///   starting at the earliest run start; intervals falling in the same grid slot are added.
+    ///   Every metric gets the same slots (empty where a run had nothing).
+    /// - Counters and gauges: summed. Duration: earliest start to latest end.
+    /// - Plan: keys with one value everywhere keep it; differing values are joined with `|` in
+    ///   input order; `merged_runs` is the number of inputs.
+    /// - Generator health: recomputed from the merged `loop_lag`, and saturated if any input was.
+    /// - Sessions: concatenated. Pushes: rows with the same trigger_time, type and task_type are
+    ///   combined — targets, reached and answered summed, fanout max the maximum, and fanout
+    ///   p50/p99 the maximum over inputs (an upper bound; exact fan-out percentiles over all
+    ///   pushes are in the merged `fanout.hlog`).
+    public static func merge(_ reports: [RunReport]) throws(RunReportError) -> RunReport {
+        guard let first = reports.first else { throw .nothingToMerge }
+        if reports.count == 1 { return first }
+
+        let start = reports.map(\.summary.startTime).min()!
+        let end = reports.map { $0.summary.startTime.addingTimeInterval($0.summary.durationSeconds) }.max()!
+        let allLengths = reports.flatMap { $0.logs.values.flatMap { $0.intervals.map(\.length) } }.filter { $0 > 0 }
+        let grid = allLengths.min() ?? 1
+        let base = start.timeIntervalSince1970
+
+        var layout: HistogramLayout?
+        var slotKeys = Set<Int>()
+        var slotted: [MetricName: [Int: HistogramSnapshot]] = [:]
+        var totals: [MetricName: HistogramSnapshot] = [:]
+        for metric in MetricName.allCases {
+            for report in reports {
+                guard let log = report.logs[metric] else { continue }
+                for interval in log.intervals {
+                    if layout == nil { layout = interval.histogram.layout }
+                    guard interval.histogram.layout == layout else { throw .layoutMismatch(metric.rawValue) }
+                    let offset = log.absoluteStart(of: interval) - base
+                    let slot = Int((offset / grid).rounded())
+                    slotKeys.insert(slot)
+                    slotted[metric, default: [:]][slot, default: HistogramSnapshot(layout: interval.histogram.layout)]
+                        .merge(interval.histogram)
+                    totals[metric, default: HistogramSnapshot(layout: interval.histogram.layout)].merge(interval.histogram)
+                }
+            }
+        }
+        let finalLayout = layout ?? .latency
+        var logs: [MetricName: HistogramLog] = [:]
+        for metric in MetricName.allCases {
+            let intervals = slotKeys.sorted().map { slot in
+                HistogramLogInterval(start: Double(slot) * grid, length: grid,
+                                     histogram: slotted[metric]?[slot] ?? HistogramSnapshot(layout: finalLayout))
+            }
+            logs[metric] = HistogramLog(startTime: base, baseTime: base, intervals: intervals)
+        }
+
+        var counters = CounterSnapshot()
+        for report in reports { counters.merge(report.summary.counters) }
+
+        var plan: [String: String] = [:]
+        let keys = Set(reports.flatMap { $0.summary.plan.keys })
+        for key in keys {
+            let values = reports.compactMap { $0.summary.plan[key] }
+            plan[key] = Set(values).count == 1 ? values[0] : values.joined(separator: "|")
+        }
+        plan["merged_runs"] = String(reports.count)
+
+        var summary = RunSummary(startTime: start, durationSeconds: end.timeIntervalSince(start),
+                                 histograms: totals, counters: counters, plan: plan, layout: finalLayout)
+        if reports.contains(where: \.summary.generator.saturated) {
+            summary.generator.saturated = true
+        }
+
+        return RunReport(summary: summary, logs: logs,
+                         sessions: reports.flatMap(\.sessions),
+                         pushes: mergePushes(reports.flatMap(\.pushes)))
+    }
+
+    private static func mergePushes(_ rows: [PushReportRow]) -> [PushReportRow] {
+        struct Key: Hashable {
+            var time: String
+            var type: String
+            var taskType: String
+        }
+        var order: [Key] = []
+        var merged: [Key: PushReportRow] = [:]
+        for row in rows {
+            let key = Key(time: row.triggerTime.formatted(PushReportRow.timeStyle), type: row.type, taskType: row.taskType)
+            if var existing = merged[key] {
+                existing.targets += row.targets
+                existing.reached += row.reached
+                existing.answered += row.answered
+                existing.fanoutP50 = max(existing.fanoutP50, row.fanoutP50)
+                existing.fanoutP99 = max(existing.fanoutP99, row.fanoutP99)
+                existing.fanoutMax = max(existing.fanoutMax, row.fanoutMax)
+                merged[key] = existing
+            } else {
+                order.append(key)
+                merged[key] = row
+            }
+        }
+        return order.map { merged[$0]! }
+    }
+}

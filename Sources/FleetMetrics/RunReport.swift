@@ -1,0 +1,117 @@
+import Foundation
+
+/// A run's report loaded back from its directory: `summary.json`, every `<metric>.hlog`, and
+/// `sessions.csv` / `pushes.csv` when present.
+public struct RunReport: Sendable, Equatable {
+    /// The summary as written (or as merged).
+    public var summary: RunSummary
+    /// The interval log of each latency metric.
+    public var logs: [MetricName: HistogramLog]
+    public var sessions: [SessionReportRow]
+    public var pushes: [PushReportRow]
+
+    /// Creates a report.
+    public init(summary: RunSummary, logs: [MetricName: HistogramLog], sessions: [SessionReportRow], pushes: [PushReportRow]) {
+        self.summary = summary
+        self.logs = logs
+        self.sessions = sessions
+        self.pushes = pushes
+    }
+
+    /// Loads a report directory.
+    public static func load(from directory: URL) throws(RunReportError) -> RunReport {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .directoryNotFound(directory.path)
+        }
+        func read(_ name: String) throws(RunReportError) -> String? {
+            let url = directory.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+            do {
+                return String(decoding: try Data(contentsOf: url), as: UTF8.self)
+            } catch {
+                throw .unreadable(url.path, String(describing: error))
+            }
+        }
+        let summaryPath = directory.appendingPathComponent(RunReportWriter.FileName.summaryJSON).path
+        guard let summaryText = try read(RunReportWriter.FileName.summaryJSON) else { throw .missingFile(summaryPath) }
+        let summary: RunSummary
+        do {
+            summary = try RunSummary.decode(json: Data(summaryText.utf8))
+        } catch {
+            throw .invalidFile(summaryPath, String(describing: error))
+        }
+        var logs: [MetricName: HistogramLog] = [:]
+        for metric in MetricName.allCases {
+            let path = directory.appendingPathComponent(metric.hlogFileName).path
+            guard let text = try read(metric.hlogFileName) else { throw .missingFile(path) }
+            do {
+                logs[metric] = try HistogramLogReader.parse(text)
+            } catch {
+                throw .invalidFile(path, String(describing: error))
+            }
+        }
+        var sessions: [SessionReportRow] = []
+        if let text = try read(RunReportWriter.FileName.sessions) {
+            do { sessions = try SessionReportRow.parse(csv: text) } catch {
+                throw .invalidFile(directory.appendingPathComponent(RunReportWriter.FileName.sessions).path, String(describing: error))
+            }
+        }
+        var pushes: [PushReportRow] = []
+        if let text = try read(RunReportWriter.FileName.pushes) {
+            do { pushes = try PushReportRow.parse(csv: text) } catch {
+                throw .invalidFile(directory.appendingPathComponent(RunReportWriter.FileName.pushes).path, String(describing: error))
+            }
+        }
+        return RunReport(summary: summary, logs: logs, sessions: sessions, pushes: pushes)
+    }
+
+    /// The whole-run histogram of `metric`: the exact sum of its intervals.
+    public func total(_ metric: MetricName) throws(RunReportError) -> HistogramSnapshot {
+        guard let log = logs[metric] else { return HistogramSnapshot() }
+        do { return try log.total() } catch { throw .layoutMismatch(metric.rawValue) }
+    }
+
+    /// Writes the full set of files (intervals.csv, every .hlog, summaries, sessions, pushes)
+    /// into `directory`, replaying the interval logs. Intervals of all metrics are grouped by
+    /// start time (to the millisecond).
+    public func write(to directory: URL) throws {
+        let layout = logs.values.lazy.compactMap { $0.intervals.first?.histogram.layout }.first ?? .latency
+        let writer = try RunReportWriter(directory: directory, startTime: summary.startTime, layout: layout)
+        var slots: [Int64: IntervalRecord] = [:]
+        for (metric, log) in logs {
+            let base = log.effectiveBaseTime - summary.startTime.timeIntervalSince1970
+            for interval in log.intervals {
+                let start = interval.start + base
+                let key = Int64((start * 1000).rounded())
+                slots[key, default: IntervalRecord(start: start, length: interval.length, histograms: [:], counters: summary.counters)]
+                    .histograms[metric, default: HistogramSnapshot(layout: layout)].merge(interval.histogram)
+            }
+        }
+        for key in slots.keys.sorted() {
+            try writer.append(slots[key]!)
+        }
+        try writer.finish(summary: summary, sessions: sessions, pushes: pushes)
+    }
+}
+
+/// Why a report directory could not be loaded or merged. Every case names the path or metric.
+public enum RunReportError: Error, Equatable, Sendable, CustomStringConvertible {
+    case directoryNotFound(String)
+    case missingFile(String)
+    case unreadable(String, String)
+    case invalidFile(String, String)
+    case layoutMismatch(String)
+    case nothingToMerge
+
+    public var description: String {
+        switch self {
+        case .directoryNotFound(let path): "report directory not found: \(path)"
+        case .missingFile(let path): "report file missing: \(path)"
+        case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
+        case .invalidFile(let path, let reason): "invalid report file \(path): \(reason)"
+        case .layoutMismatch(let metric): "histograms of metric '\(metric)' use different layouts and cannot be merged"
+        case .nothingToMerge: "no reports to merge"
+        }
+    }
+}

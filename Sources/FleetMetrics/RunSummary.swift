@@ -1,0 +1,137 @@
+import Foundation
+
+/// Everything `summary.json` / `summary.csv` hold: per-metric statistics, counters, the plan,
+/// generator health and `delivery`.
+public struct RunSummary: Sendable, Equatable {
+    /// Version of the summary format.
+    public static let formatVersion = 1
+
+    /// When the run started.
+    public var startTime: Date
+    /// Run length in seconds.
+    public var durationSeconds: Double
+    /// One entry per ``MetricName``, in `allCases` order.
+    public var metrics: [MetricSummary]
+    /// Counters at the end of the run.
+    public var counters: CounterSnapshot
+    /// Free-form description of the plan / profile (sessions, rate, MP, shard…).
+    public var plan: [String: String]
+    /// Whether the generator kept up.
+    public var generator: GeneratorHealth
+
+    /// Summarises whole-run histograms (a missing metric counts as empty).
+    public init(startTime: Date, durationSeconds: Double, histograms: [MetricName: HistogramSnapshot],
+                counters: CounterSnapshot, plan: [String: String], layout: HistogramLayout = .latency) {
+        self.startTime = startTime
+        self.durationSeconds = durationSeconds
+        metrics = MetricName.allCases.map { MetricSummary(metric: $0, histogram: histograms[$0] ?? HistogramSnapshot(layout: layout)) }
+        self.counters = counters
+        self.plan = plan
+        generator = GeneratorHealth(loopLag: histograms[.loopLag] ?? HistogramSnapshot(layout: layout))
+    }
+
+    /// The summary of `metric`.
+    public subscript(metric: MetricName) -> MetricSummary {
+        metrics.first { $0.metric == metric } ?? MetricSummary(metric: metric, histogram: HistogramSnapshot())
+    }
+
+    /// `delivery` in percent: responses_sent / pushes_targeted × 100 (see
+    /// ``CounterSnapshot/deliveryPercent``); `nil` when no push was targeted.
+    public var deliveryPercent: Double? { counters.deliveryPercent }
+}
+
+extension RunSummary: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version"
+        case startTime = "start_time"
+        case startTimeISO = "start_time_iso"
+        case durationSeconds = "duration_s"
+        case metrics, counters, plan, generator
+        case deliveryPercent = "delivery_pct"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let version = try c.decode(Int.self, forKey: .formatVersion)
+        guard version == Self.formatVersion else {
+            throw DecodingError.dataCorruptedError(forKey: .formatVersion, in: c, debugDescription: "unsupported summary format version \(version)")
+        }
+        startTime = Date(timeIntervalSince1970: try c.decode(Double.self, forKey: .startTime))
+        durationSeconds = try c.decode(Double.self, forKey: .durationSeconds)
+        let byName = try c.decode([String: MetricSummary].self, forKey: .metrics)
+        metrics = try MetricName.allCases.map { metric in
+            guard let summary = byName[metric.rawValue] else {
+                throw DecodingError.dataCorruptedError(forKey: .metrics, in: c, debugDescription: "metric '\(metric.rawValue)' is missing")
+            }
+            return summary
+        }
+        counters = try c.decode(CounterSnapshot.self, forKey: .counters)
+        plan = try c.decodeIfPresent([String: String].self, forKey: .plan) ?? [:]
+        generator = try c.decode(GeneratorHealth.self, forKey: .generator)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Self.formatVersion, forKey: .formatVersion)
+        try c.encode(startTime.timeIntervalSince1970, forKey: .startTime)
+        try c.encode(startTime.formatted(PushReportRow.timeStyle), forKey: .startTimeISO)
+        try c.encode(durationSeconds, forKey: .durationSeconds)
+        try c.encode(Dictionary(uniqueKeysWithValues: metrics.map { ($0.metric.rawValue, $0) }), forKey: .metrics)
+        try c.encode(counters, forKey: .counters)
+        try c.encode(plan, forKey: .plan)
+        try c.encode(generator, forKey: .generator)
+        try c.encode(deliveryPercent, forKey: .deliveryPercent)
+    }
+
+    /// `summary.json` bytes (pretty, sorted keys).
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    /// Decodes `summary.json` bytes.
+    public static func decode(json: Data) throws -> RunSummary {
+        try JSONDecoder().decode(RunSummary.self, from: json)
+    }
+}
+
+extension RunSummary {
+    /// Column names of `summary.csv`.
+    ///
+    /// One table for everything: `kind` is `latency` (one row per metric, statistics in ms),
+    /// `state`, `error`, `counter` (value in `count`), `derived` (`delivery_pct` in `value`),
+    /// `health` (generator fields in `value`) or `plan` (free-form `value`).
+    public static let csvHeader = ["kind", "name", "value", "count", "mean_ms", "p50_ms", "p90_ms",
+                                   "p99_ms", "p99_9_ms", "p99_99_ms", "max_ms"]
+
+    /// `summary.csv` text.
+    public func csv() -> String {
+        var rows: [[String]] = []
+        let blank = Array(repeating: "", count: 7)
+        for m in metrics {
+            rows.append(["latency", m.metric.rawValue, "", String(m.count), Format.ms(m.mean), Format.ms(m.p50),
+                         Format.ms(m.p90), Format.ms(m.p99), Format.ms(m.p99_9), Format.ms(m.p99_99), Format.ms(m.max)])
+        }
+        for state in SessionState.allCases {
+            rows.append(["state", state.rawValue, "", String(counters[state: state])] + blank)
+        }
+        for reason in FailureReason.allCases {
+            rows.append(["error", reason.rawValue, "", String(counters[error: reason])] + blank)
+        }
+        rows.append(["error", "total", "", String(counters.errorsTotal)] + blank)
+        for counter in FleetCounter.allCases {
+            rows.append(["counter", counter.rawValue, "", String(counters[counter])] + blank)
+        }
+        rows.append(["derived", "delivery_pct", deliveryPercent.map { Format.fixed($0, 3) } ?? "", ""] + blank)
+        rows.append(["derived", "duration_s", Format.fixed(durationSeconds, 3), ""] + blank)
+        rows.append(["health", "loop_lag_p99_ms", Format.ms(generator.loopLagP99), ""] + blank)
+        rows.append(["health", "loop_lag_max_ms", Format.ms(generator.loopLagMax), ""] + blank)
+        rows.append(["health", "saturated", generator.saturated ? "true" : "false", ""] + blank)
+        rows.append(["health", "saturation_rule", GeneratorHealth.rule, ""] + blank)
+        for key in plan.keys.sorted() {
+            rows.append(["plan", key, plan[key] ?? "", ""] + blank)
+        }
+        return CSV.encode(header: Self.csvHeader, rows: rows)
+    }
+}

@@ -1,0 +1,80 @@
+import Dispatch
+import Foundation
+import Testing
+@testable import FleetMetrics
+
+@Suite struct RecorderConcurrencyTests {
+    /// Writers record while the reader keeps taking interval snapshots: the sum of every
+    /// snapshot plus a final one equals exactly what was recorded, slot by slot.
+    @Test func intervalSnapshotsLoseAndDuplicateNothing() {
+        let recorder = Recorder()
+        let writers = 4
+        let perWriter = 150_000
+        let group = DispatchGroup()
+        for writer in 0..<writers {
+            DispatchQueue.global().async(group: group) {
+                // Each writer uses its own value, so per-slot totals can be checked exactly.
+                let value = UInt64(writer + 1) * 1_000_000
+                for i in 0..<perWriter {
+                    recorder.record(value)
+                    if i % 1_000 == 0 { recorder.record(value, count: 2) }
+                }
+            }
+        }
+        var total = HistogramSnapshot()
+        var snapshots = 0
+        while group.wait(timeout: .now()) == .timedOut {
+            total.merge(recorder.intervalSnapshot())
+            snapshots += 1
+        }
+        total.merge(recorder.intervalSnapshot())
+        total.merge(recorder.intervalSnapshot())
+
+        let extra = (perWriter + 999) / 1_000 * 2
+        #expect(total.totalCount == UInt64(writers * (perWriter + extra)))
+        for writer in 0..<writers {
+            let index = HistogramLayout.latency.countsIndex(for: UInt64(writer + 1) * 1_000_000)
+            #expect(total.counts[index] == UInt64(perWriter + extra))
+        }
+        #expect(snapshots >= 1)
+        #expect(recorder.intervalSnapshot().isEmpty)
+    }
+
+    @Test func registryIntervalsCoverTheRunWithoutGaps() {
+        let start = Date(timeIntervalSince1970: 1_700_000_000)
+        let metrics = FleetMetrics(startTime: start)
+        metrics.record(.response, nanoseconds: 2_000_000)
+        metrics.counters.add(.responsesSent)
+        let first = metrics.takeInterval(now: start.addingTimeInterval(1))
+        metrics.record(.response, nanoseconds: 3_000_000)
+        metrics.record(.fanout, nanoseconds: 9_000_000)
+        let second = metrics.takeInterval(now: start.addingTimeInterval(2.5))
+        #expect(first.start == 0 && first.length == 1)
+        #expect(second.start == 1 && second.length == 1.5)
+        #expect(first.histograms[.response]?.totalCount == 1)
+        #expect(second.histograms[.response]?.totalCount == 1)
+        #expect(second.histograms[.fanout]?.totalCount == 1)
+        #expect(second.histograms.count == MetricName.allCases.count)
+        #expect(first.counters[.responsesSent] == 1)
+    }
+
+    @Test func countersAreExactUnderConcurrency() {
+        let counters = FleetCounters()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<20_000 {
+                counters.add(.bytesIn, 3)
+                counters.record(.tls)
+                counters.increment(.connecting)
+                counters.transition(from: .connecting, to: .signedIn)
+            }
+        }
+        counters.decrement(.signedIn, by: 5)
+        let snapshot = counters.snapshot()
+        #expect(snapshot[.bytesIn] == 240_000)
+        #expect(snapshot[error: .tls] == 80_000)
+        #expect(snapshot.errorsTotal == 80_000)
+        #expect(snapshot[state: .connecting] == 0)
+        #expect(snapshot[state: .signedIn] == 79_995)
+        #expect(snapshot[.pushesReceived] == 0)
+    }
+}
