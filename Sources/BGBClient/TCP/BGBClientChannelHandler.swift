@@ -1,0 +1,208 @@
+import BGBProtocol
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// The thin NIO shell around ``BGBSessionStateMachine`` for the TCP + TLS transport.
+///
+/// Pipeline: `NIOSSLClientHandler → ByteToMessageHandler(BGBFrameDecoder(.tolerant)) → this`.
+/// It sends SignIn when the TLS handshake completes, runs the keep-alive timer as one scheduled
+/// task, hands pushes to its delegate and writes Responses. No task and no thread per session.
+public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = BGBFrame
+    public typealias OutboundOut = ByteBuffer
+
+    public private(set) var stateMachine: BGBSessionStateMachine
+    public weak var delegate: BGBSessionDelegate?
+    private var context: ChannelHandlerContext?
+    private var keepAliveTimer: Scheduled<Void>?
+    private var signInTimer: Scheduled<Void>?
+    private var closeReason: BGBCloseReason?
+    /// Whether to send SignIn on `channelActive` (plain TCP, tests) instead of after the TLS handshake.
+    private let signInOnActive: Bool
+
+    /// - Parameters:
+    ///   - configuration: the session's identity and timing.
+    ///   - signInOnActive: send SignIn when the channel becomes active, for pipelines without TLS.
+    public init(configuration: BGBSessionConfiguration, delegate: BGBSessionDelegate?, signInOnActive: Bool = false) {
+        self.stateMachine = BGBSessionStateMachine(configuration: configuration)
+        self.delegate = delegate
+        self.signInOnActive = signInOnActive
+    }
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if signInOnActive, context.channel.isActive { start(context: context) }
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        cancelTimers()
+        self.context = nil
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        if signInOnActive { start(context: context) }
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent {
+            start(context: context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func start(context: ChannelHandlerContext) {
+        guard stateMachine.state == .idle else { return }
+        let now = self.now
+        perform(stateMachine.transportReady(nowNanoseconds: now, epochNanoseconds: BGBTimeStamp.currentEpochNanoseconds()))
+        delegate?.sessionDidSendSignIn(self, atNanoseconds: now)
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        let now = self.now
+        delegate?.session(self, didTransferBytesIn: frame.encodedSize, out: 0)
+        if frame.payload.readableBytes == 0, frame.xmlHeader.readableBytes == 0, frame.channel != .none {
+            perform(stateMachine.receivedEmptyFrame(channel: frame.channel))
+            return
+        }
+        guard frame.channel.isKnown else {
+            delegate?.session(self, didSurvive: .unknownChannel(frame.channel.rawValue))
+            return
+        }
+        let message: BGBMessage
+        do {
+            message = try BGBMessage(frame: frame)
+        } catch {
+            perform(stateMachine.receivedUndecodable(channel: frame.channel, reason: error.description))
+            return
+        }
+        perform(
+            stateMachine.received(message, nowNanoseconds: now, epochNanoseconds: BGBTimeStamp.currentEpochNanoseconds())
+        )
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if closeReason == nil { closeReason = Self.reason(for: error) }
+        context.close(promise: nil)
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        let reason = closeReason ?? .eof
+        perform(stateMachine.transportClosed(reason))
+        delegate?.session(self, didCloseWith: reason)
+        delegate = nil
+        context.fireChannelInactive()
+    }
+
+    /// Answers a push. Call on the channel's event loop.
+    public func respond(to request: BGBRequest, returnCode: ReturnCode) {
+        perform(stateMachine.respond(to: request, returnCode: returnCode, epochNanoseconds: BGBTimeStamp.currentEpochNanoseconds()), respondingTo: request)
+    }
+
+    /// Records that a push will not be answered (the responder's `no-response` option).
+    public func dropPush() {
+        stateMachine.dropPush()
+    }
+
+    /// Closes the session (TLS close, no Disconnect: spec §3.8). Call on the channel's event loop.
+    public func close() {
+        perform(stateMachine.close())
+    }
+
+    private func perform(_ actions: [BGBSessionStateMachine.Action], respondingTo request: BGBRequest? = nil) {
+        guard let context else { return }
+        var needsFlush = false
+        for action in actions {
+            switch action {
+            case .send(let message):
+                var buffer = context.channel.allocator.buffer(capacity: 256)
+                let size = message.writeTCPFrame(into: &buffer)
+                delegate?.session(self, didTransferBytesIn: 0, out: size)
+                if case .response = message, let request {
+                    let promise = context.eventLoop.makePromise(of: Void.self)
+                    promise.futureResult.assumeIsolated().whenSuccess { [weak self] in
+                        guard let self else { return }
+                        self.delegate?.session(self, didFlushResponseTo: request, atNanoseconds: self.now)
+                    }
+                    context.write(wrapOutboundOut(buffer), promise: promise)
+                } else {
+                    context.write(wrapOutboundOut(buffer), promise: nil)
+                }
+                needsFlush = true
+            case .scheduleKeepAlive(let at):
+                keepAliveTimer?.cancel()
+                keepAliveTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(at)) { [weak self] in
+                    self?.keepAliveFired()
+                }
+            case .scheduleSignInTimeout(let at):
+                signInTimer?.cancel()
+                signInTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(at)) { [weak self] in
+                    self?.signInTimeoutFired()
+                }
+            case .cancelTimers:
+                cancelTimers()
+            case .signedIn(let confirmed):
+                signInTimer?.cancel()
+                signInTimer = nil
+                delegate?.sessionDidSignIn(self, confirmed: confirmed, atNanoseconds: self.now)
+            case .deliverPush(let request):
+                delegate?.session(self, didReceive: request, atNanoseconds: self.now)
+            case .keepAliveSent(let lateness):
+                delegate?.session(self, didSendKeepAliveLate: lateness)
+            case .anomaly(let anomaly):
+                delegate?.session(self, didSurvive: anomaly)
+            case .close(let reason):
+                if closeReason == nil { closeReason = reason }
+                if needsFlush {
+                    context.flush()
+                    needsFlush = false
+                }
+                context.close(promise: nil)
+            }
+        }
+        if needsFlush { context.flush() }
+    }
+
+    /// The loop's clock (virtual on an EmbeddedEventLoop, so tests can drive the timers).
+    private var now: UInt64 { (context?.eventLoop.now ?? .now()).uptimeNanoseconds }
+
+    private func keepAliveFired() {
+        keepAliveTimer = nil
+        perform(
+            stateMachine.keepAliveTimerFired(
+                nowNanoseconds: self.now,
+                epochNanoseconds: BGBTimeStamp.currentEpochNanoseconds()
+            )
+        )
+    }
+
+    private func signInTimeoutFired() {
+        signInTimer = nil
+        perform(
+            stateMachine.signInTimeoutFired(
+                nowNanoseconds: self.now,
+                epochNanoseconds: BGBTimeStamp.currentEpochNanoseconds()
+            )
+        )
+    }
+
+    private func cancelTimers() {
+        keepAliveTimer?.cancel()
+        keepAliveTimer = nil
+        signInTimer?.cancel()
+        signInTimer = nil
+    }
+
+    /// Maps a pipeline error to a close reason.
+    static func reason(for error: Error) -> BGBCloseReason {
+        switch error {
+        case let error as NIOSSLError: return .tls("\(error)")
+        case let error as BoringSSLError: return .tls("\(error)")
+        case let error as BGBFrameError: return .protocolError(error.description)
+        case let error as IOError: return .io(error.description)
+        default: return .io("\(error)")
+        }
+    }
+}
