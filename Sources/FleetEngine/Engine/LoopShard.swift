@@ -1,0 +1,61 @@
+import NIOCore
+
+/// The sessions of one event loop and the timer that starts them on schedule.
+final class LoopShard {
+    let eventLoop: EventLoop
+    let shared: FleetRunContext
+    private(set) var sessions: [FleetSession] = []
+    private var pending: [FleetPlan.Entry]
+    private var nextPending = 0
+    private var startTimer: Scheduled<Void>?
+    private var runStart: UInt64 = 0
+
+    init(eventLoop: EventLoop, shared: FleetRunContext, entries: [FleetPlan.Entry]) {
+        self.eventLoop = eventLoop
+        self.shared = shared
+        self.pending = entries.sorted { $0.startOffset < $1.startOffset }
+        sessions.reserveCapacity(entries.count)
+    }
+
+    /// Starts the ramp: every session connects at `runStart + its offset`.
+    func start(runStart: UInt64) {
+        self.runStart = runStart
+        startDue()
+    }
+
+    private func startDue() {
+        startTimer = nil
+        guard !shared.isStopping else { return }
+        let now = NIODeadline.now().uptimeNanoseconds
+        // Start what is due, a bounded batch per tick so the loop keeps serving I/O.
+        var started = 0
+        while nextPending < pending.count, started < 256 {
+            let entry = pending[nextPending]
+            let due = runStart + entry.startOffset
+            guard due <= now else { break }
+            let session = FleetSession(entry: entry, shared: shared, eventLoop: eventLoop)
+            sessions.append(session)
+            session.connect(scheduledAt: due)
+            nextPending += 1
+            started += 1
+        }
+        guard nextPending < pending.count else {
+            pending = []
+            return
+        }
+        let nextDue = runStart + pending[nextPending].startOffset
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        startTimer = eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(max(nextDue, now))) {
+            bound.value.startDue()
+        }
+    }
+
+    /// Stops the ramp and closes every session.
+    func stop() {
+        startTimer?.cancel()
+        startTimer = nil
+        for session in sessions { session.close() }
+    }
+
+    var openSessions: Int { sessions.reduce(0) { $0 + ($1.isOpen ? 1 : 0) } }
+}

@@ -1,0 +1,27 @@
+import BGBClient
+import BGBProtocol
+import FleetIdentity
+
+/// Identities from an on-disk pool, loaded once (raw DER) and parsed per connect.
+public struct PoolIdentitySource: FleetIdentitySource {
+    public let identities: [Identity]
+
+    public init(pool: IdentityPool, range: Range<Int>) throws {
+        self.identities = try pool.load(range: range)
+    }
+
+    public init(identities: [Identity]) {
+        self.identities = identities
+    }
+
+    public var count: Int { identities.count }
+
+    public func credentials(for index: Int) throws -> BGBClientCredentials {
+        let identity = identities[index - (identities.first?.index ?? 0)]
+        return try BGBClientCredentials(
+            smsID: try SMSID(identity.smsid.rawValue),
+            certificateDER: identity.smsCertificate.certificateDER,
+            privateKeyDER: identity.smsCertificate.privateKeyDER
+        )
+    }
+}

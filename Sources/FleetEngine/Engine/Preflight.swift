@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Checks a plan against what this machine allows before anything connects, and refuses an
+/// impossible plan with the numbers and what to change.
+public enum Preflight {
+    /// File descriptors a process needs beyond its sessions (listeners, reports, the event loops).
+    public static let overheadFiles = 64
+
+    /// Raises the soft file limit to the hard limit; returns the limit now in force.
+    @discardableResult
+    public static func raiseFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return limit.rlim_cur >= UInt(Int.max) ? Int.max : Int(limit.rlim_cur)
+    }
+
+    /// The ephemeral port range (`/proc/sys/net/ipv4/ip_local_port_range`).
+    public static func localPortRange() -> ClosedRange<Int> {
+        if let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8) {
+            let numbers = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) }
+            if numbers.count == 2, numbers[0] <= numbers[1] { return numbers[0]...numbers[1] }
+        }
+        return 32768...60999
+    }
+
+    /// What the plan needs, checked against the limits.
+    public struct Report: Sendable {
+        public var fileLimit: Int
+        public var filesNeeded: Int
+        public var portsPerSourceAddress: Int
+        public var sessionsPerSourceAddress: Int
+        public var identities: Int
+    }
+
+    /// Checks a plan; `embedded` means the simulator runs in this process (two sockets per session).
+    public static func check(
+        sessions: Int,
+        processes: Int,
+        sessionsPerSourceAddress: Int,
+        embedded: Bool,
+        identities: Int?,
+        fileLimit: Int
+    ) throws(FleetConfigurationError) -> Report {
+        let perProcess = (sessions + processes - 1) / processes
+        let filesNeeded = perProcess * (embedded ? 2 : 1) + overheadFiles
+        if filesNeeded > fileLimit {
+            let maxHere = (fileLimit - overheadFiles) / (embedded ? 2 : 1)
+            var advice = "use --processes \(max(2, (sessions + maxHere - 1) / max(1, maxHere)))"
+            if embedded {
+                advice += ", or run `bgbfleet mp-sim` as its own process and pass --mp 127.0.0.1 (the embedded simulator holds the other end of every session)"
+            }
+            advice += ", or raise the hard limit (ulimit -Hn)"
+            throw .impossiblePlan(
+                "\(perProcess) sessions\(embedded ? " with the embedded simulator" : "") need \(filesNeeded) files; "
+                    + "the limit is \(fileLimit): \(advice)"
+            )
+        }
+        let ports = localPortRange()
+        let portCount = ports.upperBound - ports.lowerBound + 1
+        if sessionsPerSourceAddress > portCount {
+            throw .impossiblePlan(
+                "\(sessionsPerSourceAddress) sessions per source address exceed the \(portCount) local ports "
+                    + "(\(ports.lowerBound)-\(ports.upperBound)): add --source-address ranges such as 127.0.0.1-127.0.0.8, "
+                    + "or widen net.ipv4.ip_local_port_range"
+            )
+        }
+        if let identities, identities < sessions {
+            throw .impossiblePlan(
+                "\(sessions) sessions need \(sessions) identities; the pool has \(identities): "
+                    + "run `bgbfleet identities generate --count \(sessions) --out DIR` (or omit --identities to use the default pool)"
+            )
+        }
+        return Report(
+            fileLimit: fileLimit,
+            filesNeeded: filesNeeded,
+            portsPerSourceAddress: portCount,
+            sessionsPerSourceAddress: sessionsPerSourceAddress,
+            identities: identities ?? sessions
+        )
+    }
+}

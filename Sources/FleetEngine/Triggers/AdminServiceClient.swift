@@ -1,0 +1,175 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// A minimal client for the AdminService-shaped API (spec §9): the simulator's on loopback, or a
+/// real SMS Provider's over HTTPS with bearer or basic credentials.
+public struct AdminServiceClient: Sendable {
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: [UInt8]
+
+        public var json: Any? { try? JSONSerialization.jsonObject(with: Data(body)) }
+    }
+
+    public let baseURL: String
+    let host: String
+    let port: Int
+    let useTLS: Bool
+    let basePath: String
+    let authorization: String?
+    let group: EventLoopGroup
+
+    public init(baseURL: String, bearerToken: String? = nil, basicCredentials: String? = nil, group: EventLoopGroup) throws(
+        FleetConfigurationError
+    ) {
+        guard let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty
+        else {
+            throw .invalid(key: "trigger-url", value: baseURL, reason: "expected http://HOST[:PORT][/path] or https://…")
+        }
+        self.baseURL = baseURL
+        self.host = host
+        self.useTLS = scheme == "https"
+        self.port = url.port ?? (useTLS ? 443 : 80)
+        self.basePath = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
+        if let bearerToken {
+            authorization = "Bearer \(bearerToken)"
+        } else if let basicCredentials {
+            authorization = "Basic \(Data(basicCredentials.utf8).base64EncodedString())"
+        } else {
+            authorization = nil
+        }
+        self.group = group
+    }
+
+    /// `POST /AdminService/wmi/SMS_ClientOperation.InitiateClientOperation[Ex]`; returns the OperationID.
+    public func initiateClientOperation(type: Int, collectionID: String, resourceIDs: [UInt32], param: String?) async throws
+        -> UInt32
+    {
+        var body: [String: Any] = ["Type": type, "TargetCollectionID": collectionID, "RandomizationWindow": 1]
+        if !resourceIDs.isEmpty { body["TargetResourceIDs"] = resourceIDs.map { Int($0) } }
+        let method = param == nil ? "InitiateClientOperation" : "InitiateClientOperationEx"
+        if let param { body["Param"] = param }
+        let response = try await request(
+            method: .POST,
+            path: "/AdminService/wmi/SMS_ClientOperation.\(method)",
+            body: try JSONSerialization.data(withJSONObject: body)
+        )
+        guard response.status == 200 || response.status == 201 else {
+            throw AdminServiceError.status(response.status, String(decoding: response.body, as: UTF8.self))
+        }
+        guard let object = response.json as? [String: Any], let id = object["OperationID"] as? Int else {
+            throw AdminServiceError.malformed("no OperationID in \(String(decoding: response.body, as: UTF8.self))")
+        }
+        if let returnValue = object["ReturnValue"] as? Int, returnValue != 0 {
+            throw AdminServiceError.returnValue(returnValue)
+        }
+        return UInt32(truncatingIfNeeded: id)
+    }
+
+    /// `GET /AdminService/wmi/SMS_ClientOperationStatus(ID)`: the first row of `value`.
+    public func operationStatus(id: UInt32) async throws -> [String: Any] {
+        let response = try await request(method: .GET, path: "/AdminService/wmi/SMS_ClientOperationStatus(\(id))", body: nil)
+        guard response.status == 200 else {
+            throw AdminServiceError.status(response.status, String(decoding: response.body, as: UTF8.self))
+        }
+        guard let object = response.json as? [String: Any], let rows = object["value"] as? [[String: Any]], let row = rows.first
+        else { throw AdminServiceError.malformed("no value row") }
+        return row
+    }
+
+    /// One request on its own connection (`Connection: close`).
+    public func request(method: HTTPMethod, path: String, body: Data?) async throws -> Response {
+        let collector = ResponseCollector()
+        let promise = group.next().makePromise(of: Response.self)
+        collector.promise = promise
+        let useTLS = self.useTLS
+        let host = self.host
+        let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(.seconds(10))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if useTLS {
+                        let context = try NIOSSLContext(configuration: .makeClientConfiguration())
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: host))
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(collector)
+                }
+            }
+            .connect(host: host, port: port).get()
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: port == (useTLS ? 443 : 80) ? host : "\(host):\(port)")
+        headers.add(name: "Accept", value: "application/json")
+        headers.add(name: "Connection", value: "close")
+        if let authorization { headers.add(name: "Authorization", value: authorization) }
+        if let body {
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Length", value: String(body.count))
+        }
+        let head = HTTPRequestHead(version: .http1_1, method: method, uri: basePath + path, headers: headers)
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil) }
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        let timeout = channel.eventLoop.scheduleTask(in: .seconds(30)) {
+            promise.fail(AdminServiceError.timeout)
+            channel.close(promise: nil)
+        }
+        defer { timeout.cancel() }
+        return try await promise.futureResult.get()
+    }
+}
+
+/// Collects one HTTP response.
+final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    var promise: EventLoopPromise<AdminServiceClient.Response>?
+    var status = 0
+    var body: [UInt8] = []
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            status = Int(head.status.code)
+        case .body(let buffer):
+            if body.count + buffer.readableBytes <= 16 << 20 { body += buffer.readableBytesView }
+        case .end:
+            promise?.succeed(.init(status: status, body: body))
+            promise = nil
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        promise?.fail(error)
+        promise = nil
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise?.fail(AdminServiceError.closed)
+        promise = nil
+    }
+}
+
+/// Why a trigger request failed.
+public enum AdminServiceError: Error, CustomStringConvertible, Sendable {
+    case status(Int, String)
+    case malformed(String)
+    case returnValue(Int)
+    case timeout
+    case closed
+
+    public var description: String {
+        switch self {
+        case .status(let status, let body): "AdminService answered HTTP \(status): \(body.prefix(200))"
+        case .malformed(let reason): "AdminService answer is malformed: \(reason)"
+        case .returnValue(let value): "AdminService ReturnValue \(value)"
+        case .timeout: "AdminService did not answer within 30 s"
+        case .closed: "AdminService closed the connection before answering"
+        }
+    }
+}
