@@ -15,23 +15,23 @@ final class RecordingDelegate: BGBSessionDelegate {
     var keepAlives: [UInt64] = []
     var answer: ReturnCode? = .success
 
-    func sessionDidSendSignIn(_ session: BGBClientChannelHandler, atNanoseconds: UInt64) {}
-    func sessionDidSignIn(_ session: BGBClientChannelHandler, confirmed: Bool, atNanoseconds: UInt64) {
+    func sessionDidSendSignIn(_ session: any BGBSession, atNanoseconds: UInt64) {}
+    func sessionDidSignIn(_ session: any BGBSession, confirmed: Bool, atNanoseconds: UInt64) {
         signedIn.append(confirmed)
     }
-    func session(_ session: BGBClientChannelHandler, didReceive request: BGBRequest, atNanoseconds: UInt64) {
+    func session(_ session: any BGBSession, didReceive request: BGBRequest, atNanoseconds: UInt64) {
         pushes.append(request)
         if let answer { session.respond(to: request, returnCode: answer) }
     }
-    func session(_ session: BGBClientChannelHandler, didFlushResponseTo request: BGBRequest, atNanoseconds: UInt64) {
+    func session(_ session: any BGBSession, didFlushResponseTo request: BGBRequest, atNanoseconds: UInt64) {
         flushed.append(request)
     }
-    func session(_ session: BGBClientChannelHandler, didSendKeepAliveLate latenessNanoseconds: UInt64) {
+    func session(_ session: any BGBSession, didSendKeepAliveLate latenessNanoseconds: UInt64) {
         keepAlives.append(latenessNanoseconds)
     }
-    func session(_ session: BGBClientChannelHandler, didSurvive anomaly: BGBAnomaly) { anomalies.append(anomaly) }
-    func session(_ session: BGBClientChannelHandler, didTransferBytesIn bytesIn: Int, out bytesOut: Int) {}
-    func session(_ session: BGBClientChannelHandler, didCloseWith reason: BGBCloseReason) { closed.append(reason) }
+    func session(_ session: any BGBSession, didSurvive anomaly: BGBAnomaly) { anomalies.append(anomaly) }
+    func session(_ session: any BGBSession, didTransferBytesIn bytesIn: Int, out bytesOut: Int) {}
+    func session(_ session: any BGBSession, didCloseWith reason: BGBCloseReason) { closed.append(reason) }
 }
 
 @Suite("Client channel handler on EmbeddedChannel")

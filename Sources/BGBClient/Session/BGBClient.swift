@@ -107,23 +107,23 @@ final class BGBClientStreamAdapter: BGBSessionDelegate {
         self.closed = closed
     }
 
-    func sessionDidSendSignIn(_ session: BGBClientChannelHandler, atNanoseconds: UInt64) {}
+    func sessionDidSendSignIn(_ session: any BGBSession, atNanoseconds: UInt64) {}
 
-    func sessionDidSignIn(_ session: BGBClientChannelHandler, confirmed: Bool, atNanoseconds: UInt64) {
+    func sessionDidSignIn(_ session: any BGBSession, confirmed: Bool, atNanoseconds: UInt64) {
         isSignedIn = true
         signedIn.succeed(())
     }
 
-    func session(_ session: BGBClientChannelHandler, didReceive request: BGBRequest, atNanoseconds: UInt64) {
+    func session(_ session: any BGBSession, didReceive request: BGBRequest, atNanoseconds: UInt64) {
         continuation.yield(request)
     }
 
-    func session(_ session: BGBClientChannelHandler, didFlushResponseTo request: BGBRequest, atNanoseconds: UInt64) {}
-    func session(_ session: BGBClientChannelHandler, didSendKeepAliveLate latenessNanoseconds: UInt64) {}
-    func session(_ session: BGBClientChannelHandler, didSurvive anomaly: BGBAnomaly) {}
-    func session(_ session: BGBClientChannelHandler, didTransferBytesIn bytesIn: Int, out bytesOut: Int) {}
+    func session(_ session: any BGBSession, didFlushResponseTo request: BGBRequest, atNanoseconds: UInt64) {}
+    func session(_ session: any BGBSession, didSendKeepAliveLate latenessNanoseconds: UInt64) {}
+    func session(_ session: any BGBSession, didSurvive anomaly: BGBAnomaly) {}
+    func session(_ session: any BGBSession, didTransferBytesIn bytesIn: Int, out bytesOut: Int) {}
 
-    func session(_ session: BGBClientChannelHandler, didCloseWith reason: BGBCloseReason) {
+    func session(_ session: any BGBSession, didCloseWith reason: BGBCloseReason) {
         if !isSignedIn { signedIn.fail(BGBClientError.closedBeforeSignIn(reason)) }
         continuation.finish()
         closed.succeed(reason)

@@ -8,7 +8,7 @@ import NIOTLS
 /// Pipeline: `NIOSSLClientHandler → ByteToMessageHandler(BGBFrameDecoder(.tolerant)) → this`.
 /// It sends SignIn when the TLS handshake completes, runs the keep-alive timer as one scheduled
 /// task, hands pushes to its delegate and writes Responses. No task and no thread per session.
-public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChannelHandler, BGBSession {
     public typealias InboundIn = BGBFrame
     public typealias OutboundOut = ByteBuffer
 

@@ -117,18 +117,18 @@ final class FleetSession: BGBSessionDelegate {
 
     // MARK: BGBSessionDelegate
 
-    func sessionDidSendSignIn(_ session: BGBClientChannelHandler, atNanoseconds now: UInt64) {
+    func sessionDidSendSignIn(_ session: any BGBSession, atNanoseconds now: UInt64) {
         shared.metrics.record(.tls, nanoseconds: now &- tcpConnectedAt)
     }
 
-    func sessionDidSignIn(_ session: BGBClientChannelHandler, confirmed: Bool, atNanoseconds now: UInt64) {
+    func sessionDidSignIn(_ session: any BGBSession, confirmed: Bool, atNanoseconds now: UInt64) {
         shared.metrics.record(.connect, nanoseconds: now &- attemptStartedAt)
         attempt = 0
         previousDelay = 0
         move(to: .signedIn)
     }
 
-    func session(_ session: BGBClientChannelHandler, didReceive request: BGBRequest, atNanoseconds now: UInt64) {
+    func session(_ session: any BGBSession, didReceive request: BGBRequest, atNanoseconds now: UInt64) {
         pushes += 1
         shared.metrics.counters.add(.pushesReceived)
         let trigger = shared.triggers.trigger(forPushID: request.pushID, taskType: request.taskType.rawValue)
@@ -163,7 +163,7 @@ final class FleetSession: BGBSessionDelegate {
         }
     }
 
-    func session(_ session: BGBClientChannelHandler, didFlushResponseTo request: BGBRequest, atNanoseconds now: UInt64) {
+    func session(_ session: any BGBSession, didFlushResponseTo request: BGBRequest, atNanoseconds now: UInt64) {
         responses += 1
         shared.metrics.counters.add(.responsesSent)
         let key = Int64(request.pushID) << 32 | Int64(UInt32(bitPattern: request.taskID))
@@ -175,22 +175,22 @@ final class FleetSession: BGBSessionDelegate {
         }
     }
 
-    func session(_ session: BGBClientChannelHandler, didSendKeepAliveLate latenessNanoseconds: UInt64) {
+    func session(_ session: any BGBSession, didSendKeepAliveLate latenessNanoseconds: UInt64) {
         keepAlives += 1
         shared.metrics.counters.add(.keepalivesSent)
         shared.metrics.record(.keepaliveLate, nanoseconds: latenessNanoseconds)
     }
 
-    func session(_ session: BGBClientChannelHandler, didSurvive anomaly: BGBAnomaly) {
+    func session(_ session: any BGBSession, didSurvive anomaly: BGBAnomaly) {
         shared.metrics.counters.add(.protocolAnomalies)
     }
 
-    func session(_ session: BGBClientChannelHandler, didTransferBytesIn bytesIn: Int, out bytesOut: Int) {
+    func session(_ session: any BGBSession, didTransferBytesIn bytesIn: Int, out bytesOut: Int) {
         if bytesIn > 0 { shared.metrics.counters.add(.bytesIn, UInt64(bytesIn)) }
         if bytesOut > 0 { shared.metrics.counters.add(.bytesOut, UInt64(bytesOut)) }
     }
 
-    func session(_ session: BGBClientChannelHandler, didCloseWith reason: BGBCloseReason) {
+    func session(_ session: any BGBSession, didCloseWith reason: BGBCloseReason) {
         handler = nil
         channel = nil
         receivedAt.removeAll(keepingCapacity: false)
