@@ -1,0 +1,302 @@
+import ArgumentParser
+import FleetIdentity
+import Foundation
+import X509
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `bgbfleet identities`: build and inspect the on-disk identity pool.
+struct IdentitiesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "identities",
+        abstract: "Generate and inspect the pool of client identities (SMSID, SMS certificate, key).",
+        subcommands: [Generate.self, List.self, Show.self]
+    )
+}
+
+/// `--key` values.
+enum IdentityKeyOption: String, ExpressibleByArgument, CaseIterable {
+    case rsa2048
+    case p256
+
+    var keyType: IdentityKeyType {
+        switch self {
+        case .rsa2048: return .rsa2048
+        case .p256: return .p256
+        }
+    }
+}
+
+extension IdentitiesCommand {
+    /// `bgbfleet identities generate --count N --out DIR [--key rsa2048|p256] [--jobs N]`
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fill a pool directory with N identities (resumable; extends an existing pool).",
+            discussion: """
+                Runs on all cores. Existing identities are kept as they are; only missing chunks \
+                are generated, so an interrupted run (Ctrl-C) is resumed by running the same command \
+                again. A pool never shrinks and keeps its key type.
+                """
+        )
+
+        @Option(help: "The total number of identities the pool should hold.")
+        var count: Int
+
+        @Option(help: "The pool directory (created with mode 0700 if missing; its parent must exist).")
+        var out: String
+
+        @Option(help: "Key type of a new pool: rsa2048 (default, what ConfigMgr uses) or p256 (simulator-only runs). An existing pool keeps its own.")
+        var key: IdentityKeyOption?
+
+        @Option(help: "Worker threads (default: the number of cores).")
+        var jobs: Int?
+
+        func validate() throws {
+            guard count >= 0, count <= IdentityPool.maximumCount else {
+                throw ValidationError("--count must be between 0 and \(IdentityPool.maximumCount)")
+            }
+            if let jobs, jobs < 1 {
+                throw ValidationError("--jobs must be at least 1")
+            }
+        }
+
+        func run() async throws {
+            let directory = URL(fileURLWithPath: out)
+            var pool = try poolCall(out) { try IdentityPool.openOrCreate(at: directory, keyType: key?.keyType) }
+            let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+            let already = pool.count
+            stderr("generating identities into \(pool.directory.path): \(count) wanted, \(already) complete, key \(pool.keyType), \(workers) jobs")
+
+            let stop = GenerationStopFlag()
+            signal(SIGINT, SIG_IGN)
+            let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+            interrupt.setEventHandler {
+                if stop.isStopped {
+                    stderr("\ninterrupted again: exiting now (files already written are complete)")
+                    _exit(130)
+                }
+                stop.stop()
+                stderr("\nstopping: writing the chunks already complete (Ctrl-C again to exit at once)")
+            }
+            interrupt.resume()
+            defer {
+                interrupt.cancel()
+                signal(SIGINT, SIG_DFL)
+            }
+
+            let display = GenerationProgressDisplay(isTerminal: isatty(STDERR_FILENO) == 1)
+            let report = try await poolCall(out) {
+                try await pool.generate(count: count, jobs: workers, stop: stop) { display.update($0) }
+            }
+            display.finish()
+
+            let seconds = Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
+            let rate = String(format: "%.1f", report.rate)
+            if report.cancelled {
+                stderr("""
+                    stopped after \(String(format: "%.1f", seconds)) s (\(rate) identities/s): \(report.generated) new identities \
+                    written in \(report.chunksWritten) complete chunks, \(report.discarded) of unfinished chunks dropped; \
+                    the pool still counts \(report.poolCount) complete identities.
+                    resume with: bgbfleet identities generate --count \(count) --out \(shellQuoted(out))
+                    """)
+                throw ExitCode(130)
+            }
+            print("""
+                generated \(report.generated) identities in \(String(format: "%.1f", seconds)) s \
+                (\(rate) identities/s, \(workers) jobs); kept \(report.existing); \
+                pool \(pool.directory.path) holds \(report.poolCount) \(pool.keyType) identities
+                """)
+        }
+    }
+
+    /// `bgbfleet identities list --out DIR`
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Summarise a pool: count, key type, creation time, registrations."
+        )
+
+        @Option(help: "The pool directory.")
+        var out: String
+
+        @Flag(help: "Also read every identity and check every chunk's checksum, and time it.")
+        var verify = false
+
+        func run() throws {
+            let pool = try poolCall(out) { try IdentityPool.open(at: URL(fileURLWithPath: out)) }
+            let summary = try poolCall(out) { try pool.registrationSummary() }
+            let chunks = (pool.count + pool.chunkSize - 1) / pool.chunkSize
+            print("pool:         \(pool.directory.path)")
+            print("format:       \(IdentityPool.formatVersion)")
+            print("identities:   \(pool.count) (\(chunks) chunk files of up to \(pool.chunkSize))")
+            print("key type:     \(pool.keyType)")
+            print("created:      \(iso8601(pool.created))")
+            print("registered:   \(summary.registered) (approved \(summary.approved), pending \(summary.pending), other \(summary.other)); unregistered \(summary.unregistered)")
+            if let target = pool.unfinishedGenerationCount, target > pool.count {
+                print("unfinished:   a generation towards \(target) identities did not complete; resume with: bgbfleet identities generate --count \(target) --out \(shellQuoted(out))")
+            }
+            if verify {
+                let start = ContinuousClock.now
+                let identities = try poolCall(out) { try pool.loadAll() }
+                let elapsed = ContinuousClock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                print("verified:     \(identities.count) identities loaded and checked in \(String(format: "%.3f", seconds)) s")
+            }
+        }
+    }
+
+    /// `bgbfleet identities show --out DIR INDEX`
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one identity: SMSID, certificate, key type, NetBIOS name, registration."
+        )
+
+        @Option(help: "The pool directory.")
+        var out: String
+
+        @Argument(help: "The identity index, 0 ..< count.")
+        var index: Int
+
+        func run() throws {
+            let pool = try poolCall(out) { try IdentityPool.open(at: URL(fileURLWithPath: out)) }
+            let identity = try poolCall(out) { try pool.identity(at: index) }
+            let certificate: Certificate
+            do {
+                certificate = try identity.certificate()
+            } catch {
+                throw CommandFailure.badInput("\(pool.identityChunkPath(pool.chunk(containing: index))): identity \(index) has an unreadable certificate: \(error)")
+            }
+            print("index:        \(identity.index)")
+            print("SMSID:        \(identity.smsid)\(identity.registration == nil ? " (minted, not registered)" : " (assigned by the MP)")")
+            if identity.registration != nil {
+                print("minted SMSID: \(identity.mintedSMSID)")
+            }
+            print("NetBIOS name: \(identity.netbiosName)")
+            print("key type:     \(identity.keyType)")
+            print("thumbprint:   \(identity.thumbprint)")
+            print("subject:      \(certificate.subject)")
+            print("issuer:       \(certificate.issuer)")
+            print("serial:       \(certificate.serialNumber.bytes.map { String(format: "%02X", $0) }.joined())")
+            print("valid:        \(iso8601(certificate.notValidBefore)) … \(iso8601(certificate.notValidAfter))")
+            print("signature:    \(signatureAlgorithmName(certificate.signatureAlgorithm))")
+            if let registration = identity.registration {
+                print("registration: \(registration.approvalStatus) at \(iso8601(registration.registeredAt)) with \(registration.mp)")
+            } else {
+                print("registration: none")
+            }
+        }
+    }
+}
+
+/// Redraws a progress bar on a terminal (at most ten times a second), or prints a plain line
+/// every five seconds otherwise. Called from generation worker threads.
+final class GenerationProgressDisplay: @unchecked Sendable {
+    private let lock = NSLock()
+    private let isTerminal: Bool
+    private let start = ContinuousClock.now
+    private var lastDraw: ContinuousClock.Instant?
+    private var latest: GenerationProgress?
+    private let interval: Duration
+
+    init(isTerminal: Bool) {
+        self.isTerminal = isTerminal
+        self.interval = isTerminal ? .milliseconds(100) : .seconds(5)
+    }
+
+    func update(_ progress: GenerationProgress) {
+        lock.withLock {
+            latest = progress
+            let now = ContinuousClock.now
+            if let lastDraw, now - lastDraw < interval, progress.done < progress.total { return }
+            if lastDraw == nil, !isTerminal, now - start < interval { return }
+            lastDraw = now
+            draw(progress, now: now)
+        }
+    }
+
+    /// Ends the bar's line.
+    func finish() {
+        lock.withLock {
+            if isTerminal, lastDraw != nil {
+                FileHandle.standardError.write(Data("\n".utf8))
+            }
+        }
+    }
+
+    private func draw(_ progress: GenerationProgress, now: ContinuousClock.Instant) {
+        let elapsed = now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Double(progress.done) / seconds : 0
+        let fraction = progress.total > 0 ? Double(progress.done) / Double(progress.total) : 1
+        let remaining = rate > 0 ? Double(progress.total - progress.done) / rate : 0
+        let numbers = "\(progress.done)/\(progress.total) \(String(format: "%5.1f", fraction * 100))% \(String(format: "%.1f", rate))/s ETA \(clock(remaining))"
+        if isTerminal {
+            let width = 30
+            let filled = min(width, Int(fraction * Double(width)))
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(numbers)".utf8))
+        } else {
+            FileHandle.standardError.write(Data("identities: \(numbers)\n".utf8))
+        }
+    }
+
+    private func clock(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
+        return hours > 0
+            ? String(format: "%d:%02d:%02d", hours, minutes, secs)
+            : String(format: "%d:%02d", minutes, secs)
+    }
+}
+
+/// Runs a pool operation, turning pool errors into bad-input failures that name the file.
+private func poolCall<T>(_ directory: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as IdentityPoolError {
+        throw CommandFailure.badInput(poolMessage(error, directory: directory))
+    }
+}
+
+private func poolCall<T>(_ directory: String, _ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as IdentityPoolError {
+        throw CommandFailure.badInput(poolMessage(error, directory: directory))
+    }
+}
+
+private func poolMessage(_ error: IdentityPoolError, directory: String) -> String {
+    switch error {
+    case .indexOutOfRange, .countOutOfRange:
+        return "identity pool \(directory): \(error)"
+    default:
+        return error.description
+    }
+}
+
+private func signatureAlgorithmName(_ algorithm: Certificate.SignatureAlgorithm) -> String {
+    switch algorithm {
+    case .sha256WithRSAEncryption: return "sha256WithRSAEncryption (1.2.840.113549.1.1.11)"
+    case .ecdsaWithSHA256: return "ecdsa-with-SHA256 (1.2.840.10045.4.3.2)"
+    default: return String(describing: algorithm)
+    }
+}
+
+private func stderr(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+private func iso8601(_ date: Date) -> String {
+    ISO8601DateFormatter().string(from: date)
+}
+
+private func shellQuoted(_ text: String) -> String {
+    let safe = text.unicodeScalars.allSatisfy {
+        CharacterSet.alphanumerics.contains($0) || "/._-+=:,@".unicodeScalars.contains($0)
+    }
+    return safe ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
