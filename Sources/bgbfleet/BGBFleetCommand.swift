@@ -12,8 +12,11 @@ struct BGBFleetCommand: AsyncParsableCommand {
         abstract: "Simulate a fleet of ConfigMgr clients holding client-notification (BGB) sessions against an MP.",
         version: "0.1.0",
         subcommands: [
+            RunCommand.self,
+            MPSimCommand.self,
             IdentitiesCommand.self,
-            InspectCommand.self
+            InspectCommand.self,
+            ReportCommand.self,
         ]
     )
 
