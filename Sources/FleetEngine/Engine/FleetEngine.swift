@@ -30,6 +30,8 @@ public final class FleetEngine: Sendable {
         /// The MP's own push → response histogram (cumulative), when the MP is the embedded simulator:
         /// its growth is folded into `mp_rtt` every interval.
         public var mpRTTSource: (@Sendable () -> HistogramSnapshot)?
+        /// Sees every interval as it is reported (e.g. the Prometheus exporter).
+        public var intervalObserver: (@Sendable (IntervalRecord) -> Void)?
 
         public init(
             profile: FleetProfile,
@@ -41,7 +43,8 @@ public final class FleetEngine: Sendable {
             liveView: (@Sendable (String, Bool) -> Void)?,
             log: @escaping @Sendable (String) -> Void,
             onTick: (@Sendable (Double) async -> Void)? = nil,
-            mpRTTSource: (@Sendable () -> HistogramSnapshot)? = nil
+            mpRTTSource: (@Sendable () -> HistogramSnapshot)? = nil,
+            intervalObserver: (@Sendable (IntervalRecord) -> Void)? = nil
         ) {
             self.profile = profile
             self.target = target
@@ -53,6 +56,7 @@ public final class FleetEngine: Sendable {
             self.log = log
             self.onTick = onTick
             self.mpRTTSource = mpRTTSource
+            self.intervalObserver = intervalObserver
         }
     }
 
@@ -146,6 +150,7 @@ public final class FleetEngine: Sendable {
                 self.foldMPRTT(previous: &previousRTT)
                 let interval = self.metrics.takeInterval()
                 try writer.append(interval)
+                self.options.intervalObserver?(interval)
                 let line = LiveLine.render(elapsed: elapsed, interval: interval, previous: previous, total: self.plan.slice.count)
                 self.options.liveView?(line, false)
                 previous = interval.counters
@@ -177,6 +182,7 @@ public final class FleetEngine: Sendable {
         foldMPRTT(previous: &previousRTT)
         let finalInterval = metrics.takeInterval()
         try writer.append(finalInterval)
+        options.intervalObserver?(finalInterval)
         var sessionRows: [SessionReportRow] = []
         for (loop, shard) in zip(loops, shards) {
             sessionRows += try await loop.submit { shard.value.sessions.map(\.reportRow) }.get()

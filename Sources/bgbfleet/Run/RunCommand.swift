@@ -77,6 +77,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The report directory (default runs/<timestamp>).")
     var output: String?
 
+    @Option(help: "Serve live counters and latency quantiles as Prometheus metrics on ADDR:PORT (GET /metrics).")
+    var prometheus: String?
+
     @Flag(help: "No live line.")
     var quiet = false
 
@@ -95,7 +98,7 @@ struct RunCommand: AsyncParsableCommand {
         let sessionsPerAddress = FleetPlan(sessionCount: profile.sessions, arrival: profile.arrival, sourceAddressRanges: profile.sourceAddresses)
             .sessionsPerSourceAddress
         do {
-            try Preflight.check(
+            _ = try Preflight.check(
                 sessions: profile.sessions,
                 processes: 1,
                 sessionsPerSourceAddress: sessionsPerAddress,
@@ -133,6 +136,9 @@ struct RunCommand: AsyncParsableCommand {
         let directory = URL(fileURLWithPath: profile.output ?? Self.defaultOutputDirectory())
         stderrLine("bgbfleet: \(profile.sessions) sessions (\(profile.name)) → \(target.isEmbedded ? "embedded MP simulator" : target.host) \(target.tcpAddress); reports in \(directory.path)")
         let live = LiveViewPrinter(enabled: !quiet)
+        let exporter = PrometheusExporter()
+        var observer: (@Sendable (IntervalRecord) -> Void)?
+        if prometheus != nil { observer = { exporter.update($0) } }
         var rttSource: (@Sendable () -> HistogramSnapshot)?
         if let simulator { rttSource = { simulator.rttSnapshot() } }
         let engine: FleetEngine
@@ -146,7 +152,8 @@ struct RunCommand: AsyncParsableCommand {
                     liveView: { line, final in live.show(line, final: final) },
                     log: { message in live.log(message) },
                     onTick: EmbeddedSimulator.faultSchedule(profile: profile, simulator: simulator, log: { live.log($0) }),
-                    mpRTTSource: rttSource
+                    mpRTTSource: rttSource,
+                    intervalObserver: observer
                 ),
                 group: group
             )
@@ -154,6 +161,21 @@ struct RunCommand: AsyncParsableCommand {
             try? await simulator?.shutdown()
             throw CommandFailure.badInput("\(error)")
         }
+        var prometheusServer: PrometheusServer?
+        if let prometheus {
+            guard let (host, port) = PrometheusServer.parse(prometheus) else {
+                try? await simulator?.shutdown()
+                throw CommandFailure.badInput("--prometheus \(prometheus): expected ADDR:PORT, e.g. 127.0.0.1:9464")
+            }
+            do {
+                prometheusServer = try await PrometheusServer.start(host: host, port: port, exporter: exporter, group: group)
+                stderrLine("bgbfleet: Prometheus metrics on http://\(prometheus)/metrics")
+            } catch {
+                try? await simulator?.shutdown()
+                throw CommandFailure.badInput("--prometheus \(prometheus): cannot listen: \(error)")
+            }
+        }
+        defer { if let prometheusServer { Task { await prometheusServer.shutdown() } } }
         let signals = SignalHandler { engine.stop() }
         defer { signals.cancel() }
 
