@@ -242,7 +242,6 @@ public final class FleetEngine: Sendable {
             }
             let record = TriggerRecord(time: Date(), type: trigger.type, sentAt: NIODeadline.now().uptimeNanoseconds, targets: targets)
             context.triggers.add(record)
-            metrics.counters.add(.pushesTargeted, UInt64(targets))
             do {
                 let id = try await client.initiateClientOperation(
                     type: trigger.type,
@@ -252,9 +251,16 @@ public final class FleetEngine: Sendable {
                 )
                 record.operationID.store(id, ordering: .relaxed)
                 record.acceptedAt.store(NIODeadline.now().uptimeNanoseconds, ordering: .relaxed)
+                // The MP knows better who was online at T0 (a session counts there from its SignIn,
+                // here from its SignInConfirm); a real MP's counters may lag, so keep the larger.
+                if let status = try? await client.operationStatus(id: id),
+                    let total = status["TotalClients"] as? Int, let offline = status["OfflineClients"] as? Int
+                {
+                    record.targetCount.store(max(targets, total - offline), ordering: .relaxed)
+                }
+                metrics.counters.add(.pushesTargeted, UInt64(record.targets))
             } catch {
                 context.triggers.remove(record)
-                metrics.counters.add(.pushesTargeted, 0)
                 options.log("trigger Type \(trigger.type) at \(DurationText.format(offset)) failed: \(error)")
             }
         }

@@ -17,7 +17,10 @@ public final class TriggerRecord: Sendable {
     /// Monotonic time the OperationID came back (0 until then).
     public let acceptedAt = ManagedAtomic<UInt64>(0)
     public let operationID = ManagedAtomic<UInt32>(0)
-    public let targets: Int
+    /// Online targets: the MP's `TotalClients − OfflineClients` when it reports them at once (the
+    /// simulator does), otherwise the sessions signed in here when the trigger was sent.
+    public var targets: Int { targetCount.load(ordering: .relaxed) }
+    let targetCount: ManagedAtomic<Int>
     public let reached = ManagedAtomic<Int>(0)
     public let answered = ManagedAtomic<Int>(0)
     public let fanout = AtomicHistogram()
@@ -28,7 +31,7 @@ public final class TriggerRecord: Sendable {
         self.time = time
         self.type = type
         self.sentAt = sentAt
-        self.targets = targets
+        self.targetCount = ManagedAtomic(targets)
     }
 
     /// The report row.
