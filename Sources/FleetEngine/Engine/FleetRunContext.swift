@@ -1,6 +1,7 @@
 import Atomics
 import BGBClient
 import BGBProtocol
+import FleetIdentity
 import FleetMetrics
 import Foundation
 
@@ -17,6 +18,14 @@ final class FleetRunContext: Sendable {
     let timestamps: BGBTimestampStyle
     let responder: Responder
     let reconnect: ReconnectPolicy
+    /// The transport every session starts with.
+    let transport: FleetProfile.Transport
+    /// The HTTP long-poll settings (`transport: http` and the TCP → HTTP fallback).
+    let http: BGBHTTPSessionConfiguration
+    /// How long a session stays on the HTTP fallback before it tries TCP again (spec §8.4).
+    let tcpRetryInterval: UInt64
+    /// TCP → HTTP fallbacks so far (the `http_fallback` gauge counts sessions on it now).
+    let httpFallbacks = ManagedAtomic<Int>(0)
     let seed: UInt64
     let stopping = ManagedAtomic<Bool>(false)
     let logger: @Sendable (String) -> Void
@@ -57,11 +66,24 @@ final class FleetRunContext: Sendable {
             noResponseFraction: profile.noResponseFraction
         )
         self.reconnect = profile.reconnect
+        self.transport = profile.transport
+        self.http = BGBHTTPSessionConfiguration(pollMode: .continuous)
+        self.tcpRetryInterval = Self.defaultTCPRetryInterval
         self.seed = 0x5EED_B6B0_F1EE_7000
         self.logger = logger
     }
 
+    /// Spec §8.4: retry TCP every hour while on the HTTP fallback.
+    static let defaultTCPRetryInterval: UInt64 = 3_600_000_000_000
+
     var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    /// Counts a TCP → HTTP fallback; the first one of the run is logged.
+    func noteHTTPFallback(session index: Int, failures: Int) {
+        if httpFallbacks.loadThenWrappingIncrement(ordering: .relaxed) == 0 {
+            log("session \(index) fell back to HTTP after \(failures) consecutive TCP connect/TLS failures (further fallbacks are counted in the http_fallback gauge)")
+        }
+    }
 
     func log(_ message: String) { logger(message) }
 }
@@ -72,4 +94,32 @@ public protocol FleetIdentitySource: Sendable {
     var count: Int { get }
     /// The credentials of identity `index` (parsed on demand: called at every connect).
     func credentials(for index: Int) throws -> BGBClientCredentials
+    /// The key that signs the HTTP Continues of identity `index` (spec §4.5); called at every
+    /// HTTP connect. The default implementation has none and throws.
+    func payloadSigner(for index: Int) throws -> BGBPayloadSigner
+}
+
+extension FleetIdentitySource {
+    public func payloadSigner(for index: Int) throws -> BGBPayloadSigner {
+        throw FleetIdentitySourceError.noPayloadSigner(index: index)
+    }
+}
+
+extension PoolIdentitySource {
+    /// The identity's own key: RSA as ConfigMgr signs, or P-256 (accepted by the simulator only).
+    public func payloadSigner(for index: Int) throws -> BGBPayloadSigner {
+        let identity = identities[index - (identities.first?.index ?? 0)]
+        return try BGBPayloadSigner(privateKeyDER: identity.smsCertificate.privateKeyDER)
+    }
+}
+
+/// Why an identity source cannot serve the HTTP transport.
+public enum FleetIdentitySourceError: Error, Hashable, Sendable, CustomStringConvertible {
+    case noPayloadSigner(index: Int)
+
+    public var description: String {
+        switch self {
+        case .noPayloadSigner(let index): "identity \(index) has no key to sign HTTP payloads with"
+        }
+    }
 }

@@ -10,7 +10,13 @@ import Glibc
 
 /// One simulated client in the fleet: connects, signs in, answers pushes, reconnects, and records
 /// everything into the run's metrics. Lives on one event loop; no task and no thread of its own.
-final class FleetSession: BGBSessionDelegate {
+///
+/// Transport: TCP + TLS, or the HTTP long-poll (``BGBHTTPSession``) for `transport: http`. A TCP
+/// session falls back to HTTP after `reconnect.httpFallbackAfter` consecutive TCP connect or TLS
+/// failures (spec §8.4): it is then counted in the `http_fallback` gauge (on top of its connection
+/// state, so `signed_in` still counts it for triggers) and tries TCP again every
+/// ``FleetRunContext/tcpRetryInterval`` while the run lasts.
+final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
     let index: Int
     let entry: FleetPlan.Entry
     let shared: FleetRunContext
@@ -34,7 +40,17 @@ final class FleetSession: BGBSessionDelegate {
     private var tcpConnectedAt: UInt64 = 0
     private var handler: BGBClientChannelHandler?
     private var channel: Channel?
+    private var httpSession: BGBHTTPSession?
     private var reconnectTimer: Scheduled<Void>?
+    /// The transport of the attempt in progress (the sessions.csv `transport` column).
+    private(set) var transport: FleetProfile.Transport
+    /// TCP connect or TLS failures in a row, for the HTTP fallback.
+    private var consecutiveTCPFailures = 0
+    /// On the TCP → HTTP fallback (counted in the `http_fallback` gauge).
+    private(set) var onHTTPFallback = false
+    private var tcpRetryTimer: Scheduled<Void>?
+    /// The HTTP session is being closed to try TCP again: reconnect at once, count no failure.
+    private var switchingToTCP = false
     /// Pushes received, by (PushID, TaskID), for `response` and `e2e` timing.
     private var receivedAt: [Int64: (UInt64, TriggerRecord?)] = [:]
 
@@ -44,6 +60,7 @@ final class FleetSession: BGBSessionDelegate {
         self.shared = shared
         self.eventLoop = eventLoop
         self.random = FleetRandom(seed: UInt64(entry.index) &* 0x9E37_79B9_7F4A_7C15 ^ shared.seed)
+        self.transport = shared.transport
         shared.metrics.counters.increment(.planned)
     }
 
@@ -60,6 +77,16 @@ final class FleetSession: BGBSessionDelegate {
         attemptStartedAt = scheduledAt
         connects += 1
         move(to: .connecting)
+        if shared.transport == .http || onHTTPFallback {
+            transport = .http
+            connectHTTP()
+        } else {
+            transport = .tcp
+            connectTCP()
+        }
+    }
+
+    private func connectTCP() {
         let credentials: BGBClientCredentials
         let sslContext: NIOSSLContext
         do {
@@ -101,7 +128,111 @@ final class FleetSession: BGBSessionDelegate {
                 session.move(to: .tls)
                 if session.shared.isStopping { session.close() }
             case .failure(let error):
+                session.tcpAttemptFailed()
                 session.fail(Self.failureReason(connectError: error), permanent: false)
+            }
+        }
+    }
+
+    private func connectHTTP() {
+        guard let httpAddress = shared.target.httpAddress else {
+            shared.log("session \(index): transport http, but the MP's HTTP port is not known")
+            fail(.other, permanent: true)
+            return
+        }
+        let credentials: BGBClientCredentials
+        let signer: BGBPayloadSigner
+        var tls: HTTPClientTLS?
+        do {
+            credentials = try shared.identities.credentials(for: entry.identityIndex)
+            smsID = credentials.smsID
+            signer = try shared.identities.payloadSigner(for: entry.identityIndex)
+            if shared.target.httpTLS {
+                tls = HTTPClientTLS(context: try shared.tls.makeContext(credentials: credentials), options: shared.tls)
+            }
+        } catch {
+            shared.log("session \(index): cannot load identity \(entry.identityIndex) for HTTP: \(error)")
+            fail(.other, permanent: true)
+            return
+        }
+        let configuration = BGBSessionConfiguration(
+            smsID: credentials.smsID,
+            clientVersion: shared.clientVersion,
+            keepAliveIntervalNanoseconds: shared.keepAliveInterval,
+            keepAlivePhaseNanoseconds: shared.keepAliveSpread ? UInt64.random(in: 0..<shared.keepAliveInterval, using: &random) : 0,
+            timestamps: shared.timestamps
+        )
+        let endpoint = BGBConnector.Endpoint(
+            address: httpAddress,
+            hostname: shared.target.host,
+            sourceAddress: entry.sourceAddress.flatMap { try? SocketAddress(ipAddress: $0, port: 0) }
+        )
+        let session = BGBHTTPSession(
+            configuration: configuration,
+            http: shared.http,
+            signer: signer,
+            endpoint: endpoint,
+            tls: tls,
+            eventLoop: eventLoop,
+            delegate: self
+        )
+        httpSession = session
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        session.start().assumeIsolated().whenComplete { result in
+            let fleetSession = loopBound.value
+            switch result {
+            case .success:
+                fleetSession.tcpConnectedAt = NIODeadline.now().uptimeNanoseconds
+                fleetSession.shared.metrics.record(.tcp, nanoseconds: fleetSession.tcpConnectedAt &- fleetSession.attemptStartedAt)
+                if fleetSession.shared.isStopping { fleetSession.close() }
+            case .failure(let error):
+                guard fleetSession.httpSession === session else { return }
+                fleetSession.httpSession = nil
+                if fleetSession.shared.isStopping {
+                    // Closed by the end of the run before the first connection was up: no failure.
+                    fleetSession.leaveHTTPFallback()
+                    fleetSession.move(to: .planned)
+                    return
+                }
+                fleetSession.fail(Self.failureReason(connectError: error), permanent: false)
+            }
+        }
+    }
+
+    /// A TCP connect or TLS failure: after `httpFallbackAfter` in a row, the next attempts use HTTP.
+    private func tcpAttemptFailed() {
+        guard transport == .tcp else { return }
+        consecutiveTCPFailures += 1
+        let threshold = shared.reconnect.httpFallbackAfter
+        guard threshold > 0, consecutiveTCPFailures >= threshold, !onHTTPFallback, shared.target.httpAddress != nil,
+            !shared.isStopping
+        else { return }
+        onHTTPFallback = true
+        shared.metrics.counters.increment(.httpFallback)
+        shared.noteHTTPFallback(session: index, failures: consecutiveTCPFailures)
+    }
+
+    private func leaveHTTPFallback() {
+        guard onHTTPFallback else { return }
+        onHTTPFallback = false
+        shared.metrics.counters.decrement(.httpFallback)
+        tcpRetryTimer?.cancel()
+        tcpRetryTimer = nil
+    }
+
+    /// On the fallback: try TCP again after the retry interval (one more failure returns to HTTP).
+    private func scheduleTCPRetry() {
+        guard onHTTPFallback, tcpRetryTimer == nil, !shared.isStopping else { return }
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        tcpRetryTimer = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(shared.tcpRetryInterval))) {
+            let session = loopBound.value
+            session.tcpRetryTimer = nil
+            guard session.onHTTPFallback, !session.shared.isStopping else { return }
+            session.leaveHTTPFallback()
+            session.consecutiveTCPFailures = max(0, session.shared.reconnect.httpFallbackAfter - 1)
+            if let http = session.httpSession {
+                session.switchingToTCP = true
+                http.close()
             }
         }
     }
@@ -110,22 +241,44 @@ final class FleetSession: BGBSessionDelegate {
     func close() {
         reconnectTimer?.cancel()
         reconnectTimer = nil
-        if let handler { handler.close() } else { channel?.close(promise: nil) }
+        tcpRetryTimer?.cancel()
+        tcpRetryTimer = nil
+        if let httpSession {
+            httpSession.close()
+        } else if let handler {
+            handler.close()
+        } else {
+            channel?.close(promise: nil)
+        }
     }
 
-    var isOpen: Bool { channel != nil }
+    var isOpen: Bool { channel != nil || httpSession != nil }
 
     // MARK: BGBSessionDelegate
 
     func sessionDidSendSignIn(_ session: any BGBSession, atNanoseconds now: UInt64) {
-        shared.metrics.record(.tls, nanoseconds: now &- tcpConnectedAt)
+        // `tls` is TCP only: on HTTP, SignIn follows the LogIn round trip, not a handshake.
+        if transport == .tcp { shared.metrics.record(.tls, nanoseconds: now &- tcpConnectedAt) }
     }
 
     func sessionDidSignIn(_ session: any BGBSession, confirmed: Bool, atNanoseconds now: UInt64) {
         shared.metrics.record(.connect, nanoseconds: now &- attemptStartedAt)
         attempt = 0
         previousDelay = 0
+        if transport == .tcp { consecutiveTCPFailures = 0 }
         move(to: .signedIn)
+        scheduleTCPRetry()
+    }
+
+    func sessionWillLogInAgain(_ session: BGBHTTPSession, count: Int) {
+        // 990: the MP forgot the session; the HTTP session logs in again at once (spec §8.4).
+        lastError = .http990
+        shared.metrics.counters.record(.http990)
+        reconnects += 1
+        connects += 1
+        attemptStartedAt = NIODeadline.now().uptimeNanoseconds
+        receivedAt.removeAll(keepingCapacity: false)
+        move(to: .connecting)
     }
 
     func session(_ session: any BGBSession, didReceive request: BGBRequest, atNanoseconds now: UInt64) {
@@ -193,11 +346,20 @@ final class FleetSession: BGBSessionDelegate {
     func session(_ session: any BGBSession, didCloseWith reason: BGBCloseReason) {
         handler = nil
         channel = nil
+        httpSession = nil
         receivedAt.removeAll(keepingCapacity: false)
         if shared.isStopping, reason == .local || state != .signedIn {
+            leaveHTTPFallback()
             move(to: .planned)
             return
         }
+        if switchingToTCP, reason == .local {
+            switchingToTCP = false
+            connect(scheduledAt: NIODeadline.now().uptimeNanoseconds)
+            return
+        }
+        switchingToTCP = false
+        if transport == .tcp, state != .signedIn, case .tls = reason { tcpAttemptFailed() }
         fail(Self.failureReason(close: reason), permanent: false)
     }
 
@@ -208,12 +370,15 @@ final class FleetSession: BGBSessionDelegate {
         shared.metrics.counters.record(reason)
         channel = nil
         handler = nil
+        httpSession = nil
         guard !shared.isStopping, !permanent else {
+            leaveHTTPFallback()
             move(to: shared.isStopping ? .planned : .failed)
             return
         }
         attempt += 1
         guard let delay = shared.reconnect.delay(attempt: attempt, previous: previousDelay, using: &random) else {
+            leaveHTTPFallback()
             move(to: .failed)
             return
         }
@@ -258,7 +423,7 @@ final class FleetSession: BGBSessionDelegate {
         SessionReportRow(
             smsid: smsID?.rawValue ?? "",
             sourceAddress: entry.sourceAddress ?? "",
-            transport: "tcp",
+            transport: transport.rawValue,
             connects: connects,
             reconnects: reconnects,
             keepalives: keepAlives,

@@ -7,7 +7,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// The in-process MP simulator that `bgbfleet run` targets without `--mp`: real listeners on
-/// 127.0.0.1 (ephemeral ports), real mutual TLS, the AdminService-shaped API for triggers.
+/// 127.0.0.1 (ephemeral ports), real mutual TLS, the plain-HTTP long-poll endpoint (for
+/// `--transport http` and the TCP → HTTP fallback), the AdminService-shaped API for triggers.
 enum EmbeddedSimulator {
     static func start(
         group: EventLoopGroup,
@@ -39,7 +40,10 @@ enum EmbeddedSimulator {
         }
         simulator.registerClients(registrations)
         let admin = bound.admin.map { "http://127.0.0.1:\($0.port ?? 0)" }
-        return (simulator, FleetTarget(host: "127.0.0.1", tcpAddress: bound.tls, adminURL: admin, isEmbedded: true))
+        return (
+            simulator,
+            FleetTarget(host: "127.0.0.1", tcpAddress: bound.tls, httpAddress: bound.http, adminURL: admin, isEmbedded: true)
+        )
     }
 
     /// The profile's simulator faults on the run's clock (the reconnect-storm restart).

@@ -38,6 +38,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The MP's client-notification TCP port (default 10123).")
     var port: Int?
 
+    @Option(help: "The MP's HTTP port for /bgb/handler.ashx (default 80; 443 means HTTPS): --transport http, and the TCP → HTTP fallback.")
+    var httpPort: Int?
+
+    @Option(help: "The transport every session starts with: tcp (default; falls back to HTTP after reconnect.http-fallback-after TCP failures) or http (the long-poll fallback only).")
+    var transport: String?
+
     @Option(help: "Number of sessions.")
     var sessions: Int?
 
@@ -98,10 +104,11 @@ struct RunCommand: AsyncParsableCommand {
         let sessionsPerAddress = FleetPlan(sessionCount: profile.sessions, arrival: profile.arrival, sourceAddressRanges: profile.sourceAddresses)
             .sessionsPerSourceAddress
         do {
+            // An HTTP session holds up to two connections (a held poll and one for Continues).
             _ = try Preflight.check(
-                sessions: profile.sessions,
+                sessions: profile.transport == .http ? profile.sessions * 2 : profile.sessions,
                 processes: 1,
-                sessionsPerSourceAddress: sessionsPerAddress,
+                sessionsPerSourceAddress: profile.transport == .http ? sessionsPerAddress * 2 : sessionsPerAddress,
                 embedded: profile.mp == nil,
                 identities: nil,
                 fileLimit: fileLimit
@@ -121,12 +128,21 @@ struct RunCommand: AsyncParsableCommand {
         var simulator: MPSimulator?
         if let mp = profile.mp {
             let address: SocketAddress
+            let httpAddress: SocketAddress
             do {
                 address = try SocketAddress.makeAddressResolvingHost(mp, port: profile.port)
+                httpAddress = try SocketAddress.makeAddressResolvingHost(mp, port: profile.httpPort)
             } catch {
                 throw CommandFailure.badInput("--mp \(mp): cannot resolve: \(error)")
             }
-            target = FleetTarget(host: mp, tcpAddress: address, adminURL: profile.triggerURL, isEmbedded: false)
+            target = FleetTarget(
+                host: mp,
+                tcpAddress: address,
+                httpAddress: httpAddress,
+                httpTLS: profile.httpPort == 443,
+                adminURL: profile.triggerURL,
+                isEmbedded: false
+            )
         } else {
             let embedded = try await EmbeddedSimulator.start(group: group, logger: logger, identities: identitySource)
             simulator = embedded.simulator
@@ -134,7 +150,8 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let directory = URL(fileURLWithPath: profile.output ?? Self.defaultOutputDirectory())
-        stderrLine("bgbfleet: \(profile.sessions) sessions (\(profile.name)) → \(target.isEmbedded ? "embedded MP simulator" : target.host) \(target.tcpAddress); reports in \(directory.path)")
+        let endpoint = profile.transport == .http ? target.httpAddress.map { "HTTP \($0)" } ?? "HTTP" : "\(target.tcpAddress)"
+        stderrLine("bgbfleet: \(profile.sessions) sessions (\(profile.name)) → \(target.isEmbedded ? "embedded MP simulator" : target.host) \(endpoint); reports in \(directory.path)")
         let live = LiveViewPrinter(enabled: !quiet)
         let exporter = PrometheusExporter()
         var observer: (@Sendable (IntervalRecord) -> Void)?
@@ -216,6 +233,16 @@ struct RunCommand: AsyncParsableCommand {
         if let port {
             guard (1...65535).contains(port) else { throw CommandFailure.badInput("--port \(port): must be 1…65535") }
             profile.port = port
+        }
+        if let httpPort {
+            guard (1...65535).contains(httpPort) else { throw CommandFailure.badInput("--http-port \(httpPort): must be 1…65535") }
+            profile.httpPort = httpPort
+        }
+        if let transport {
+            guard let value = FleetProfile.Transport(rawValue: transport) else {
+                throw CommandFailure.badInput("--transport \(transport): use tcp or http")
+            }
+            profile.transport = value
         }
         if let sessions {
             guard sessions > 0 else { throw CommandFailure.badInput("--sessions must be positive") }
