@@ -125,3 +125,25 @@ struct ClientChannelHandlerTests {
         #expect(!channel.isActive)
     }
 }
+
+@Suite("TLS handshake timeout")
+struct HandshakeTimeoutTests {
+    @Test("a server that accepts TCP but never completes TLS is closed with a TLS failure")
+    func timesOut() throws {
+        let delegate = RecordingDelegate()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(
+            BGBClientChannelHandler(
+                configuration: BGBSessionConfiguration(smsID: try SMSID("GUID:ED8C13AF-496B-4188-8633-DBA3120DA6EC")),
+                delegate: delegate,
+                handshakeTimeout: .seconds(5)
+            )
+        )
+        try channel.connect(to: .init(ipAddress: "127.0.0.1", port: 10123)).wait()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(4))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive)
+        #expect(delegate.closed == [.tls("the handshake did not complete within 5 s")])
+    }
+}

@@ -83,7 +83,7 @@ struct PlanTests {
             _ = try Preflight.check(sessions: 12_000, processes: 1, sessionsPerSourceAddress: 1, embedded: true, identities: nil, fileLimit: 20_000)
             Issue.record("accepted")
         } catch {
-            #expect(error.description.contains("embedded simulator"))
+            #expect(error.description.contains("12000 sessions (2 sockets each with the embedded simulator) need 24064 files"))
         }
         do {
             _ = try Preflight.check(sessions: 100, processes: 1, sessionsPerSourceAddress: 1_000_000, embedded: false, identities: nil, fileLimit: 20_000)

@@ -20,19 +20,43 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
     private var closeReason: BGBCloseReason?
     /// Whether to send SignIn on `channelActive` (plain TCP, tests) instead of after the TLS handshake.
     private let signInOnActive: Bool
+    /// How long the TLS handshake may take once TCP is up.
+    private let handshakeTimeout: TimeAmount
+    private var handshakeTimer: Scheduled<Void>?
 
     /// - Parameters:
     ///   - configuration: the session's identity and timing.
     ///   - signInOnActive: send SignIn when the channel becomes active, for pipelines without TLS.
-    public init(configuration: BGBSessionConfiguration, delegate: BGBSessionDelegate?, signInOnActive: Bool = false) {
+    ///   - handshakeTimeout: close with a TLS failure when the handshake has not completed this long
+    ///     after TCP connected (a server that accepts but never answers must not hold a session forever).
+    public init(
+        configuration: BGBSessionConfiguration,
+        delegate: BGBSessionDelegate?,
+        signInOnActive: Bool = false,
+        handshakeTimeout: TimeAmount = .seconds(30)
+    ) {
         self.stateMachine = BGBSessionStateMachine(configuration: configuration)
         self.delegate = delegate
         self.signInOnActive = signInOnActive
+        self.handshakeTimeout = handshakeTimeout
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if signInOnActive, context.channel.isActive { start(context: context) }
+        if context.channel.isActive {
+            if signInOnActive { start(context: context) } else { armHandshakeTimer(context: context) }
+        }
+    }
+
+    private func armHandshakeTimer(context: ChannelHandlerContext) {
+        guard handshakeTimer == nil, stateMachine.state == .idle else { return }
+        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: handshakeTimeout) { [weak self] in
+            guard let self, let context = self.context, self.stateMachine.state == .idle else { return }
+            if self.closeReason == nil {
+                self.closeReason = .tls("the handshake did not complete within \(self.handshakeTimeout.nanoseconds / 1_000_000_000) s")
+            }
+            context.close(promise: nil)
+        }
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
@@ -42,7 +66,7 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
 
     public func channelActive(context: ChannelHandlerContext) {
         context.fireChannelActive()
-        if signInOnActive { start(context: context) }
+        if signInOnActive { start(context: context) } else { armHandshakeTimer(context: context) }
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -53,6 +77,8 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
     }
 
     private func start(context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
         guard stateMachine.state == .idle else { return }
         let now = self.now
         perform(stateMachine.transportReady(nowNanoseconds: now, epochNanoseconds: BGBTimeStamp.currentEpochNanoseconds()))
@@ -189,6 +215,8 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
     }
 
     private func cancelTimers() {
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
         keepAliveTimer?.cancel()
         keepAliveTimer = nil
         signInTimer?.cancel()

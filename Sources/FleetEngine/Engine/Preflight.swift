@@ -42,34 +42,37 @@ public enum Preflight {
         public var identities: Int
     }
 
-    /// Checks a plan; `embedded` means the simulator runs in this process (two sockets per session).
+    /// Checks a plan; `embedded` means the simulator runs in this process (it holds the other end
+    /// of every connection); `connectionsPerSession` is 2 over HTTP (a held poll and one for Continues).
     public static func check(
         sessions: Int,
         processes: Int,
         sessionsPerSourceAddress: Int,
         embedded: Bool,
         identities: Int?,
-        fileLimit: Int
+        fileLimit: Int,
+        connectionsPerSession: Int = 1
     ) throws(FleetConfigurationError) -> Report {
         let perProcess = (sessions + processes - 1) / processes
-        let filesNeeded = perProcess * (embedded ? 2 : 1) + overheadFiles
+        let socketsPerSession = connectionsPerSession * (embedded ? 2 : 1)
+        let filesNeeded = perProcess * socketsPerSession + overheadFiles
         if filesNeeded > fileLimit {
-            let maxHere = (fileLimit - overheadFiles) / (embedded ? 2 : 1)
+            let maxHere = (fileLimit - overheadFiles) / socketsPerSession
             var advice = "use --processes \(max(2, (sessions + maxHere - 1) / max(1, maxHere)))"
             if embedded {
                 advice += ", or run `bgbfleet mp-sim` as its own process and pass --mp 127.0.0.1 (the embedded simulator holds the other end of every session)"
             }
             advice += ", or raise the hard limit (ulimit -Hn)"
+            let detail = socketsPerSession == 1 ? "" : " (\(socketsPerSession) sockets each\(embedded ? " with the embedded simulator" : ""))"
             throw .impossiblePlan(
-                "\(perProcess) sessions\(embedded ? " with the embedded simulator" : "") need \(filesNeeded) files; "
-                    + "the limit is \(fileLimit): \(advice)"
+                "\(perProcess) sessions\(detail) need \(filesNeeded) files; the limit is \(fileLimit): \(advice)"
             )
         }
         let ports = localPortRange()
         let portCount = ports.upperBound - ports.lowerBound + 1
-        if sessionsPerSourceAddress > portCount {
+        if sessionsPerSourceAddress * connectionsPerSession > portCount {
             throw .impossiblePlan(
-                "\(sessionsPerSourceAddress) sessions per source address exceed the \(portCount) local ports "
+                "\(sessionsPerSourceAddress) sessions per source address (\(sessionsPerSourceAddress * connectionsPerSession) connections) exceed the \(portCount) local ports "
                     + "(\(ports.lowerBound)-\(ports.upperBound)): add --source-address ranges such as 127.0.0.1-127.0.0.8, "
                     + "or widen net.ipv4.ip_local_port_range"
             )

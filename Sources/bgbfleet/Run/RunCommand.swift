@@ -106,12 +106,13 @@ struct RunCommand: AsyncParsableCommand {
         do {
             // An HTTP session holds up to two connections (a held poll and one for Continues).
             _ = try Preflight.check(
-                sessions: profile.transport == .http ? profile.sessions * 2 : profile.sessions,
+                sessions: profile.sessions,
                 processes: 1,
-                sessionsPerSourceAddress: profile.transport == .http ? sessionsPerAddress * 2 : sessionsPerAddress,
+                sessionsPerSourceAddress: sessionsPerAddress,
                 embedded: profile.mp == nil,
                 identities: nil,
-                fileLimit: fileLimit
+                fileLimit: fileLimit,
+                connectionsPerSession: profile.transport == .http ? 2 : 1
             )
         } catch {
             throw CommandFailure.badInput("preflight: \(error)")
