@@ -182,6 +182,13 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "CLITests",
+            dependencies: [
+                "bgbfleet",
+                "TestSupport",
+            ]
+        ),
+        .testTarget(
             name: "FleetEngineTests",
             dependencies: [
                 "FleetEngine",

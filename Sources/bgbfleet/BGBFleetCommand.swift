@@ -28,45 +28,28 @@ struct BGBFleetCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
+            Foundation.exit(failure.exitCode)
         } catch {
-            ExitStatus.exit(withError: error, code: ExitStatus.code(for: error))
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                // Usage errors exit 2, as the design promises, not ArgumentParser's 64.
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.badInput)
+            }
+            // Help and version (0), and explicit exit codes (99 threshold failed, 130 interrupted).
+            exit(withError: error)
         }
     }
 }
 
-/// Maps errors to the process exit codes the design promises.
+/// The process exit codes the design promises.
 enum ExitStatus {
     static let success: Int32 = 0
     static let runFailed: Int32 = 1
     static let badInput: Int32 = 2
     static let thresholdFailed: Int32 = 99
-
-    static func code(for error: Error) -> Int32 {
-        if let exit = error as? ExitCode { return exit.rawValue }
-        if error is CleanExit { return 0 }
-        if let failure = error as? CommandFailure { return failure.exitCode }
-        // Parsing and validation errors from ArgumentParser, and everything that was
-        // wrong with what the user gave us, are "bad usage or input".
-        return badInput
-    }
-
-    static func exit(withError error: Error, code: Int32) -> Never {
-        if code == success, error is CleanExit || error is ExitCode {
-            BGBFleetCommand.exit(withError: error)
-        }
-        if error is CommandFailure {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            Foundation.exit(code)
-        }
-        if let exit = error as? ExitCode {
-            Foundation.exit(exit.rawValue)
-        }
-        let message = BGBFleetCommand.fullMessage(for: error)
-        if !message.isEmpty {
-            FileHandle.standardError.write(Data((message + "\n").utf8))
-        }
-        Foundation.exit(code)
-    }
 }
 
 /// An error that carries its own exit code and message, thrown by subcommands.

@@ -1,4 +1,5 @@
 import Atomics
+import BGBProtocol
 import FleetMetrics
 import Foundation
 import NIOConcurrencyHelpers
@@ -21,6 +22,12 @@ public final class FleetEngine: Sendable {
         /// This process's shard of a multi-process run.
         public var shard: Int
         public var shardCount: Int
+        /// The run's start on the wall clock (nanoseconds since the epoch), shared by every shard of
+        /// a multi-process run so they ramp and trigger on one schedule; nil: 50 ms from now.
+        public var runStartEpochNanoseconds: Int64?
+        /// Whether this process sends the triggers. In a multi-process run against one MP only the
+        /// first shard does; the others time the pushes they receive from the same schedule.
+        public var firesTriggers: Bool = true
         /// Live view lines (nil: quiet).
         public var liveView: (@Sendable (String, _ final: Bool) -> Void)?
         /// Log lines (errors that do not stop the run).
@@ -57,6 +64,17 @@ public final class FleetEngine: Sendable {
             self.onTick = onTick
             self.mpRTTSource = mpRTTSource
             self.intervalObserver = intervalObserver
+        }
+
+        /// The same options for shard `shard` of `count` processes sharing one schedule.
+        public func sharded(shard: Int, count: Int, runStartEpochNanoseconds: Int64?, firesTriggers: Bool) -> Options {
+            precondition(count >= 1 && shard >= 0 && shard < count, "shard \(shard) of \(count)")
+            var options = self
+            options.shard = shard
+            options.shardCount = count
+            options.runStartEpochNanoseconds = runStartEpochNanoseconds
+            options.firesTriggers = firesTriggers
+            return options
         }
     }
 
@@ -110,7 +128,13 @@ public final class FleetEngine: Sendable {
         let context = self.context
         var shards: [NIOLoopBound<LoopShard>] = []
         var probes: [NIOLoopBound<LoopLagProbe>] = []
-        let runStart = NIODeadline.now().uptimeNanoseconds + 50_000_000
+        let runStart: UInt64
+        if let epoch = options.runStartEpochNanoseconds {
+            let offset = epoch - BGBTimeStamp.currentEpochNanoseconds()
+            runStart = UInt64(max(0, Int64(NIODeadline.now().uptimeNanoseconds) + offset))
+        } else {
+            runStart = NIODeadline.now().uptimeNanoseconds + 50_000_000
+        }
         for (loop, entries) in zip(loops, entriesByLoop) {
             let (shard, probe) = try await loop.submit {
                 let shard = LoopShard(eventLoop: loop, shared: context, entries: entries)
@@ -232,8 +256,10 @@ public final class FleetEngine: Sendable {
             case .all:
                 break
             case .fraction(let fraction):
-                // The MP's ResourceIDs of the first ⌈f·N⌉ planned sessions.
-                let count = Int((Double(plan.sessionCount) * fraction).rounded(.up))
+                // The simulator's ResourceIDs of the first ⌈f·N⌉ sessions it knows (an embedded
+                // simulator knows this shard's sessions, registered in order from 16777216).
+                let known = options.target.isEmbedded ? plan.slice.count : plan.sessionCount
+                let count = Int((Double(known) * fraction).rounded(.up))
                 resourceIDs = (0..<count).map { UInt32(16_777_216 + $0) }
                 targets = min(online, count)
             case .resourceIDs(let ids):
@@ -242,6 +268,11 @@ public final class FleetEngine: Sendable {
             }
             let record = TriggerRecord(time: Date(), type: trigger.type, sentAt: NIODeadline.now().uptimeNanoseconds, targets: targets)
             context.triggers.add(record)
+            guard options.firesTriggers else {
+                // Another shard sends it; this one times what it receives from the same schedule.
+                metrics.counters.add(.pushesTargeted, UInt64(targets))
+                continue
+            }
             do {
                 let id = try await client.initiateClientOperation(
                     type: trigger.type,

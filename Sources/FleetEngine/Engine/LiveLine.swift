@@ -1,9 +1,10 @@
 import FleetMetrics
 import Foundation
 
-/// The one-line live view printed every second.
-enum LiveLine {
-    static func render(elapsed: Double, interval: IntervalRecord, previous: CounterSnapshot, total: Int) -> String {
+/// The one-line live view printed every second (also by the parent of a multi-process run).
+public enum LiveLine {
+    /// One line: elapsed time, sessions by state, pushes/s and responses/s (from `previous`), response p50/p99, errors.
+    public static func render(elapsed: Double, interval: IntervalRecord, previous: CounterSnapshot, total: Int) -> String {
         let counters = interval.counters
         func state(_ state: SessionState) -> Int64 { counters.states[state] ?? 0 }
         func rate(_ counter: FleetCounter) -> Int {

@@ -86,8 +86,30 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Serve live counters and latency quantiles as Prometheus metrics on ADDR:PORT (GET /metrics).")
     var prometheus: String?
 
+    @Option(help: "Run the plan as N processes on this host (identities and source addresses split), with one merged live view and report: how one machine gets past its per-process file limit. Without --mp every process runs its own embedded simulator.")
+    var processes: Int?
+
     @Flag(help: "No live line.")
     var quiet = false
+
+    @Option(help: .hidden)
+    var shard: String?
+
+    @Option(help: .hidden)
+    var runStart: Int64?
+
+    @Flag(help: .hidden)
+    var statusJson = false
+
+    /// `--shard i/N` of a shard process.
+    func shardSpec() throws -> (index: Int, count: Int)? {
+        guard let shard else { return nil }
+        let parts = shard.split(separator: "/")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, index >= 0, index < count else {
+            throw CommandFailure.badInput("--shard \(shard): expected I/N")
+        }
+        return (index, count)
+    }
 
     func run() async throws {
         var profile = try loadProfile()
@@ -99,15 +121,28 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure.badInput("threshold: \(error)")
         }
 
+        let shardSpec = try shardSpec()
+        if let processes, processes < 1 || processes > 64 {
+            throw CommandFailure.badInput("--processes \(processes): must be 1…64")
+        }
+        let processCount = shardSpec?.count ?? processes ?? 1
+        profile.processes = processCount
+
         // Preflight before anything connects.
         let fileLimit = Preflight.raiseFileLimit()
-        let sessionsPerAddress = FleetPlan(sessionCount: profile.sessions, arrival: profile.arrival, sourceAddressRanges: profile.sourceAddresses)
-            .sessionsPerSourceAddress
+        let plan = FleetPlan(
+            sessionCount: profile.sessions,
+            arrival: profile.arrival,
+            sourceAddressRanges: profile.sourceAddresses,
+            shard: shardSpec?.index ?? 0,
+            shardCount: processCount
+        )
+        let sessionsPerAddress = plan.sessionsPerSourceAddress
         do {
             // An HTTP session holds up to two connections (a held poll and one for Continues).
             _ = try Preflight.check(
                 sessions: profile.sessions,
-                processes: 1,
+                processes: processCount,
                 sessionsPerSourceAddress: sessionsPerAddress,
                 embedded: profile.mp == nil,
                 identities: nil,
@@ -117,7 +152,21 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure.badInput("preflight: \(error)")
         }
-        let identitySource = try await loadIdentities(profile: profile)
+        if shardSpec == nil, processCount > 1 {
+            let poolPath = try await ensurePool(profile: profile)
+            let arguments = Array(CommandLine.arguments.drop { $0 != "run" }.dropFirst())
+            try await ShardedRun(
+                processes: processCount,
+                profile: profile,
+                poolPath: poolPath,
+                output: URL(fileURLWithPath: profile.output ?? Self.defaultOutputDirectory()),
+                forwardedArguments: ShardedRun.forwardable(arguments),
+                prometheus: prometheus,
+                quiet: quiet
+            ).run(thresholds: thresholds)
+            return
+        }
+        let identitySource = try await loadIdentities(profile: profile, range: plan.slice)
 
         // One event loop per core, shared by the fleet and the embedded simulator.
         let group = MultiThreadedEventLoopGroup.singleton
@@ -152,11 +201,23 @@ struct RunCommand: AsyncParsableCommand {
 
         let directory = URL(fileURLWithPath: profile.output ?? Self.defaultOutputDirectory())
         let endpoint = profile.transport == .http ? target.httpAddress.map { "HTTP \($0)" } ?? "HTTP" : "\(target.tcpAddress)"
-        stderrLine("bgbfleet: \(profile.sessions) sessions (\(profile.name)) → \(target.isEmbedded ? "embedded MP simulator" : target.host) \(endpoint); reports in \(directory.path)")
-        let live = LiveViewPrinter(enabled: !quiet)
+        let shardLabel = shardSpec.map { " (shard \($0.index + 1)/\($0.count): \(plan.slice.count) sessions)" } ?? ""
+        stderrLine("bgbfleet: \(profile.sessions) sessions (\(profile.name))\(shardLabel) → \(target.isEmbedded ? "embedded MP simulator" : target.host) \(endpoint); reports in \(directory.path)")
+        let live = LiveViewPrinter(enabled: !quiet && !statusJson)
         let exporter = PrometheusExporter()
         var observer: (@Sendable (IntervalRecord) -> Void)?
         if prometheus != nil { observer = { exporter.update($0) } }
+        if statusJson {
+            // A shard reports to its parent on stdout.
+            let index = shardSpec?.index ?? 0
+            let started = Date()
+            let exporting = observer
+            observer = { interval in
+                exporting?(interval)
+                let line = ShardStatus(shard: index, interval: interval, elapsed: Date().timeIntervalSince(started), final: false).line
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }
+        }
         var rttSource: (@Sendable () -> HistogramSnapshot)?
         if let simulator { rttSource = { simulator.rttSnapshot() } }
         let engine: FleetEngine
@@ -172,6 +233,11 @@ struct RunCommand: AsyncParsableCommand {
                     onTick: EmbeddedSimulator.faultSchedule(profile: profile, simulator: simulator, log: { live.log($0) }),
                     mpRTTSource: rttSource,
                     intervalObserver: observer
+                ).sharded(
+                    shard: shardSpec?.index ?? 0,
+                    count: processCount,
+                    runStartEpochNanoseconds: runStart,
+                    firesTriggers: profile.mp == nil || (shardSpec?.index ?? 0) == 0
                 ),
                 group: group
             )
@@ -205,6 +271,10 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure.runFailed("the run failed: \(error)")
         }
         try? await simulator?.shutdown()
+        if shardSpec != nil {
+            // The parent merges, prints and evaluates thresholds.
+            return
+        }
 
         print(SummaryTable.render(summary))
         let results = thresholds.map { $0.evaluate(summary) }
@@ -285,8 +355,15 @@ struct RunCommand: AsyncParsableCommand {
         if let output { profile.output = output }
     }
 
-    /// Opens (or creates and fills) the identity pool.
-    func loadIdentities(profile: FleetProfile) async throws -> PoolIdentitySource {
+    /// Makes sure the pool holds the plan's identities (generating the default pool if needed)
+    /// and returns its path, for shard processes.
+    func ensurePool(profile: FleetProfile) async throws -> String {
+        _ = try await loadIdentities(profile: profile, range: 0..<0)
+        return profile.identities ?? Self.defaultPoolDirectory()
+    }
+
+    /// Opens (or creates and fills) the identity pool and loads `range` of it.
+    func loadIdentities(profile: FleetProfile, range: Range<Int>) async throws -> PoolIdentitySource {
         let explicit = profile.identities
         let path = explicit ?? Self.defaultPoolDirectory()
         let directory = URL(fileURLWithPath: path)
@@ -313,7 +390,7 @@ struct RunCommand: AsyncParsableCommand {
                     display.finish()
                 }
             }
-            return try PoolIdentitySource(pool: pool, range: 0..<profile.sessions)
+            return try PoolIdentitySource(pool: pool, range: range)
         } catch let error as IdentityPoolError {
             throw CommandFailure.badInput("\(error)")
         }
