@@ -38,6 +38,10 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
         .target(
+            name: "ZlibSupport",
+            dependencies: ["CZlib"]
+        ),
+        .target(
             name: "BGBProtocol",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio")
@@ -47,7 +51,7 @@ let package = Package(
             name: "CCMMessaging",
             dependencies: [
                 "BGBProtocol",
-                "CZlib",
+                "ZlibSupport",
                 "COpenSSLCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -72,7 +76,7 @@ let package = Package(
         .target(
             name: "FleetMetrics",
             dependencies: [
-                "CZlib",
+                "ZlibSupport",
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import ZlibSupport
 
 /// HdrHistogram's V2 binary encoding (what Java/Go/Python/C HdrHistogram and
 /// `HistogramLogProcessor` read and write).
@@ -54,7 +55,7 @@ extension HistogramSnapshot {
 
     /// The compressed V2 encoding (zlib at best compression).
     public func encodeCompressedV2() throws -> [UInt8] {
-        let deflated = try Zlib.compress(encodeV2())
+        let deflated = Zlib.compress(encodeV2(), level: 9)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(8 + deflated.count)
         bytes.appendBigEndian(Self.v2CompressedEncodingCookieBase | 0x10)
@@ -83,7 +84,12 @@ extension HistogramSnapshot {
         }
         // Generous upper bound: a header plus 9 bytes per slot of the largest permitted layout
         // is far larger than any real histogram; the exact bound is checked after the header.
-        let inflated = try Zlib.inflate(Array(bytes[8..<(8 + length)]), limit: 64 << 20)
+        let inflated: [UInt8]
+        do {
+            inflated = try Zlib.decompress(Array(bytes[8..<(8 + length)]), limit: 64 << 20)
+        } catch {
+            throw HistogramCodingError.compression(error.description)
+        }
         return try decodeV2(inflated)
     }
 

@@ -1,6 +1,7 @@
 import CZlib
 
-/// zlib (RFC 1950) through the system library.
+/// zlib (RFC 1950) through the system library: registration payloads (CCMMessaging) and the
+/// compressed histograms of `.hlog` files (FleetMetrics) share it.
 public enum Zlib {
     /// Why zlib data could not be inflated.
     public enum Error: Swift.Error, Hashable, Sendable, CustomStringConvertible {
