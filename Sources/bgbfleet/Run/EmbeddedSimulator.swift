@@ -21,7 +21,6 @@ enum EmbeddedSimulator {
         configuration.httpPort = 0
         configuration.adminPort = 0
         configuration.identityCheck = .strict
-        configuration.expectedSessions = identities.count
         let simulator = MPSimulator(configuration: configuration, eventLoopGroup: group, logger: logger)
         let bound: MPSimulator.BoundAddresses
         do {

@@ -1,0 +1,137 @@
+import Crypto
+import Foundation
+import NIOSSL
+import SwiftASN1
+import X509
+import _CryptoExtras
+
+/// The simulator's RSA-2048 TLS server certificate: self-signed, generated once into the state
+/// directory (`mp-sim-certificate.pem`, `mp-sim-key.pem`, mode 0600) and reused by later starts.
+struct ServerIdentity: Sendable {
+    let certificateDER: [UInt8]
+    let privateKeyPEM: String
+    /// SHA-1 of the DER, upper-case hex.
+    let thumbprint: String
+
+    static let certificateFile = "mp-sim-certificate.pem"
+    static let keyFile = "mp-sim-key.pem"
+
+    private static let cache = LockedState<[String: ServerIdentity]>([:])
+
+    /// Loads the identity from `directory`, creating it there when missing (once per process).
+    static func loadOrCreate(directory: String) throws -> ServerIdentity {
+        try cache.withLock { cache in
+            if let identity = cache[directory] { return identity }
+            let identity = try load(directory: directory) ?? create(directory: directory)
+            cache[directory] = identity
+            return identity
+        }
+    }
+
+    private static func load(directory: String) throws -> ServerIdentity? {
+        let certificatePath = directory + "/" + certificateFile
+        let keyPath = directory + "/" + keyFile
+        guard FileManager.default.fileExists(atPath: certificatePath), FileManager.default.fileExists(atPath: keyPath)
+        else { return nil }
+        do {
+            let certificatePEM = try String(contentsOfFile: certificatePath, encoding: .utf8)
+            let keyPEM = try String(contentsOfFile: keyPath, encoding: .utf8)
+            let certificate = try Certificate(pemEncoded: certificatePEM)
+            _ = try _RSA.Signing.PrivateKey(pemRepresentation: keyPEM)
+            var serializer = DER.Serializer()
+            try serializer.serialize(certificate)
+            return ServerIdentity(certificateDER: serializer.serializedBytes, privateKeyPEM: keyPEM)
+        } catch {
+            // A damaged pair is replaced rather than failing every start.
+            return nil
+        }
+    }
+
+    private static func create(directory: String) throws -> ServerIdentity {
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let name = try DistinguishedName {
+            CommonName("bgbfleet MP simulator")
+            OrganizationName("bgbfleet")
+        }
+        let now = Date()
+        var serial = [UInt8]((0..<16).map { _ in UInt8.random(in: 0...255) })
+        serial[0] &= 0x7F
+        serial[0] |= 0x01
+        let certificate = try Certificate(
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(bytes: serial),
+            publicKey: Certificate.PublicKey(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-86_400),
+            notValidAfter: now.addingTimeInterval(10 * 365 * 86_400),
+            issuer: name,
+            subject: name,
+            signatureAlgorithm: .sha256WithRSAEncryption,
+            extensions: try Certificate.Extensions {
+                SubjectAlternativeNames([.dnsName("localhost"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))])
+                KeyUsage(digitalSignature: true, keyEncipherment: true)
+                try ExtendedKeyUsage([.serverAuth])
+            },
+            issuerPrivateKey: Certificate.PrivateKey(key)
+        )
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        let identity = ServerIdentity(certificateDER: serializer.serializedBytes, privateKeyPEM: key.pemRepresentation)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try writeAtomically(try certificate.serializeAsPEM().pemString, to: directory + "/" + certificateFile)
+        try writeAtomically(identity.privateKeyPEM, to: directory + "/" + keyFile)
+        return identity
+    }
+
+    private static func writeAtomically(_ text: String, to path: String) throws {
+        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard FileManager.default.createFile(
+            atPath: temporary,
+            contents: Data(text.utf8),
+            attributes: [.posixPermissions: 0o600]
+        ) else {
+            throw MPSimulatorError.stateDirectory("cannot write \(temporary)")
+        }
+        if rename(temporary, path) != 0 {
+            unlink(temporary)
+            throw MPSimulatorError.stateDirectory("cannot rename \(temporary) to \(path) (errno \(errno))")
+        }
+    }
+
+    init(certificateDER: [UInt8], privateKeyPEM: String) {
+        self.certificateDER = certificateDER
+        self.privateKeyPEM = privateKeyPEM
+        self.thumbprint = ClientCertificate.thumbprint(of: certificateDER)
+    }
+
+    /// The TLS server configuration of spec §2.2: TLS min…max, RSA suites including the TLS 1.0
+    /// CBC ones, a client certificate requested (required or optional) and accepted whatever it is.
+    func tlsConfiguration(_ configuration: MPSimulatorConfiguration) throws -> TLSConfiguration {
+        let certificate = try NIOSSLCertificate(bytes: certificateDER, format: .der)
+        let key = try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem)
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(certificate)],
+            privateKey: .privateKey(key)
+        )
+        tls.minimumTLSVersion = Self.nioVersion(configuration.tlsMinimumVersion)
+        tls.maximumTLSVersion = Self.nioVersion(configuration.tlsMaximumVersion)
+        tls.cipherSuites = [
+            "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1305",
+            "ECDHE-RSA-AES256-SHA", "ECDHE-RSA-AES128-SHA", "AES256-SHA", "AES128-SHA",
+        ].joined(separator: ":")
+        switch configuration.clientCertificate {
+        case .required: tls.certificateVerification = .noHostnameVerification
+        case .optional: tls.certificateVerification = .optionalVerification
+        }
+        tls.sendCANameList = false
+        return tls
+    }
+
+    static func nioVersion(_ version: MPSimulatorConfiguration.TLSProtocolVersion) -> TLSVersion {
+        switch version {
+        case .tls10: .tlsv1
+        case .tls11: .tlsv11
+        case .tls12: .tlsv12
+        case .tls13: .tlsv13
+        }
+    }
+}
