@@ -91,13 +91,14 @@ struct MalformedInputTests {
 
     @Test("a client stopping mid-handshake is closed after handshakeTimeout")
     func midHandshake() async throws {
-        try await Fixture.with({ $0.handshakeTimeout = .seconds(1) }) { fixture in
+        // Long enough that a healthy handshake completes on a loaded two-core machine.
+        try await Fixture.with({ $0.handshakeTimeout = .seconds(3) }) { fixture in
             let healthy = try await fixture.onlineClient()
             let raw = try await TestHTTPClient.connect(to: fixture.addresses.tls)
             try await raw.send(ByteBuffer(bytes: [0x16, 0x03, 0x01]))
             let silent = try await fixture.connectTCP(try TestIdentity.p256())
-            #expect(await raw.waitForClose())
-            #expect(await silent.waitForClose())
+            #expect(await raw.waitForClose(timeout: .seconds(10)))
+            #expect(await silent.waitForClose(timeout: .seconds(10)))
             #expect(await eventually { fixture.simulator.counters().closes(.handshakeTimeout) == 2 })
             try await Self.healthyStillServed(healthy, fixture)
             await healthy.close()

@@ -155,7 +155,7 @@ struct TCPSessionTests {
 
     @Test("no frame within tcpIdleTimeout takes the session offline")
     func idleTimeout() async throws {
-        try await Fixture.with({ $0.tcpIdleTimeout = .milliseconds(300) }) { fixture in
+        try await Fixture.with({ $0.tcpIdleTimeout = .seconds(1) }) { fixture in
             let client = try await fixture.onlineClient()
             #expect(await client.waitForClose(timeout: .seconds(5)))
             #expect(await eventually { fixture.simulator.counters().closes(.idleTimeout) == 1 })
