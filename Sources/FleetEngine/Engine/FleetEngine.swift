@@ -148,6 +148,7 @@ public final class FleetEngine: Sendable {
         }
 
         let durationSeconds = Double(profile.duration) / 1e9
+        let rampSeconds = Double(plan.arrival.rampDuration(count: plan.sessionCount)) / 1e9
         let startDate = metrics.startTime
         var previousRTT = HistogramSnapshot()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -179,6 +180,8 @@ public final class FleetEngine: Sendable {
                 self.options.liveView?(line, false)
                 previous = interval.counters
                 if let onTick = self.options.onTick { await onTick(elapsed) }
+                // Every 10 s, and once the ramp is over, return the handshakes' freed memory.
+                if tick % 10 == 0 || tick == Int(rampSeconds.rounded(.up)) + 2 { MemoryTrimmer.trim() }
                 if elapsed >= durationSeconds { break }
                 tick += 1
             }
