@@ -269,7 +269,10 @@ public final class FleetEngine: Sendable {
                 resourceIDs = ids
                 targets = min(online, ids.count)
             }
-            let record = TriggerRecord(time: Date(), type: trigger.type, sentAt: NIODeadline.now().uptimeNanoseconds, targets: targets)
+            // Shards of one run share the schedule: name the trigger by its scheduled time, so the
+            // merged pushes.csv has one row per trigger.
+            let time = options.runStartEpochNanoseconds.map { Date(timeIntervalSince1970: Double($0 + Int64(offset)) / 1e9) } ?? Date()
+            let record = TriggerRecord(time: time, type: trigger.type, sentAt: NIODeadline.now().uptimeNanoseconds, targets: targets)
             context.triggers.add(record)
             guard options.firesTriggers else {
                 // Another shard sends it; this one times what it receives from the same schedule.
