@@ -181,11 +181,25 @@ public struct BGBTimeStamp: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Nanoseconds since the Unix epoch (an unspecified zone is read as UTC).
+    ///
+    /// Int64 nanoseconds span only 1677-09-21…2262-04-11 while a parsed TimeStamp may name any year
+    /// 0000…9999: instants outside that span saturate to `Int64.min` / `Int64.max` instead of trapping.
     public var epochNanoseconds: Int64 {
         let days = Self.days(fromCivil: year, month, day)
         var seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         if case .offset(let minutes) = zone { seconds -= Int64(minutes) * 60 }
-        return seconds * 1_000_000_000 + Int64(ticks) * 100
+        let fraction = Int64(ticks) * 100
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if !overflow {
+            let (total, overflowAdding) = scaled.addingReportingOverflow(fraction)
+            return overflowAdding ? .max : total
+        }
+        guard seconds < 0 else { return .max }
+        // The whole seconds alone are below Int64.min; with the fraction the instant may still fit.
+        let (ceiling, overflowCeiling) = (seconds + 1).multipliedReportingOverflow(by: 1_000_000_000)
+        if overflowCeiling { return .min }
+        let (total, overflowAdding) = ceiling.addingReportingOverflow(fraction - 1_000_000_000)
+        return overflowAdding ? .min : total
     }
 
     public var description: String {
@@ -243,39 +257,71 @@ public enum BGBTimeStampError: Error, Hashable, Sendable, CustomStringConvertibl
 }
 
 extension ByteBuffer {
-    /// Writes a timestamp's text without going through `String`.
+    /// Writes a timestamp's text without going through `String`, in one buffer access.
     @discardableResult
     public mutating func writeBGBTimeStamp(_ stamp: BGBTimeStamp) -> Int {
-        let start = writerIndex
-        writeDigits(stamp.year, 4)
-        writeInteger(UInt8(ascii: "-"))
-        writeDigits(stamp.month, 2)
-        writeInteger(UInt8(ascii: "-"))
-        writeDigits(stamp.day, 2)
-        writeInteger(UInt8(ascii: "T"))
-        writeDigits(stamp.hour, 2)
-        writeInteger(UInt8(ascii: ":"))
-        writeDigits(stamp.minute, 2)
-        writeInteger(UInt8(ascii: ":"))
-        writeDigits(stamp.second, 2)
-        if stamp.fractionDigits > 0 {
-            writeInteger(UInt8(ascii: "."))
-            var value = stamp.ticks
-            for _ in stamp.fractionDigits..<7 { value /= 10 }
-            writeDigits(value, stamp.fractionDigits)
+        // Fields are written zero-padded to their width, wider when the value needs more digits
+        // (a hand-built stamp may hold any Int): reserve for the worst case.
+        let maximumLength = 9 * 20 + 10
+        return writeWithUnsafeMutableBytes(minimumWritableBytes: maximumLength) { pointer in
+            var index = 0
+            func digits(_ value: Int, _ width: Int) {
+                index += Self.storeDigits(value, width, into: pointer, at: index)
+            }
+            func byte(_ value: UInt8) {
+                pointer[index] = value
+                index += 1
+            }
+            digits(stamp.year, 4)
+            byte(UInt8(ascii: "-"))
+            digits(stamp.month, 2)
+            byte(UInt8(ascii: "-"))
+            digits(stamp.day, 2)
+            byte(UInt8(ascii: "T"))
+            digits(stamp.hour, 2)
+            byte(UInt8(ascii: ":"))
+            digits(stamp.minute, 2)
+            byte(UInt8(ascii: ":"))
+            digits(stamp.second, 2)
+            if stamp.fractionDigits > 0 {
+                byte(UInt8(ascii: "."))
+                var value = stamp.ticks
+                for _ in stamp.fractionDigits..<7 { value /= 10 }
+                digits(value, stamp.fractionDigits)
+            }
+            switch stamp.zone {
+            case .utc:
+                byte(UInt8(ascii: "Z"))
+            case .offset(let minutes):
+                byte(minutes < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+                digits(abs(minutes) / 60, 2)
+                byte(UInt8(ascii: ":"))
+                digits(abs(minutes) % 60, 2)
+            case .unspecified:
+                break
+            }
+            return index
         }
-        switch stamp.zone {
-        case .utc:
-            writeInteger(UInt8(ascii: "Z"))
-        case .offset(let minutes):
-            writeInteger(minutes < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-            writeDigits(abs(minutes) / 60, 2)
-            writeInteger(UInt8(ascii: ":"))
-            writeDigits(abs(minutes) % 60, 2)
-        case .unspecified:
-            break
+    }
+
+    /// Stores a non-negative integer zero-padded to `width` digits (more if it needs them) at
+    /// `offset`, returning the number of bytes stored (at most 20 for a 64-bit value).
+    @inlinable
+    static func storeDigits(_ value: Int, _ width: Int, into pointer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        precondition(value >= 0)
+        var digits = 1
+        var probe = value
+        while probe >= 10 {
+            probe /= 10
+            digits += 1
         }
-        return writerIndex - start
+        let count = max(digits, width)
+        var remaining = value
+        for index in stride(from: offset + count - 1, through: offset, by: -1) {
+            pointer[index] = UInt8(0x30 + remaining % 10)
+            remaining /= 10
+        }
+        return count
     }
 
     /// Writes a non-negative integer zero-padded to exactly `width` digits (more if it needs them).

@@ -84,10 +84,46 @@ struct XMLCursor {
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
     }
 
-    mutating func expect(_ byte: UInt8, _ what: String) throws(XMLError) {
+    /// `what` is only built for the error (an eager interpolation would allocate on every tag).
+    mutating func expect(_ byte: UInt8, _ what: @autoclosure () -> String) throws(XMLError) {
         guard let next = peek() else { throw .unexpectedEnd(offset: position) }
-        guard next == byte else { throw .malformed("expected \(what)", offset: position) }
+        guard next == byte else { throw .malformed("expected \(what())", offset: position) }
         position += 1
+    }
+
+    /// Reads a closing tag's name (the rules of ``readName()``) and checks it against `name`, building
+    /// a `String` only when the bytes differ.
+    mutating func readClosingName(matching name: String, closeStart: Int) throws(XMLError) {
+        let start = position
+        while let byte = peek(), Self.isNameByte(byte) { position += 1 }
+        guard position > start else {
+            if isAtEnd { throw .unexpectedEnd(offset: position) }
+            throw .malformed("expected a name", offset: position)
+        }
+        let found = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
+        let matches =
+            name.utf8.withContiguousStorageIfAvailable { stored in
+                guard stored.count == found.count else { return false }
+                for index in 0..<stored.count where stored[index] != found[index] { return false }
+                return true
+            } ?? name.utf8.elementsEqual(found)
+        if matches { return }
+        // Different bytes may still be the same String (invalid UTF-8 repaired, canonical equivalence).
+        let closing = String(decoding: found, as: UTF8.self)
+        guard closing == name else {
+            throw .mismatchedTag(expected: name, found: closing, offset: closeStart)
+        }
+    }
+
+    /// The end of the run of bytes from `position` that are none of `stop1`, `stop2`, `stop3`.
+    func runEnd(stoppingAt stop1: UInt8, _ stop2: UInt8, _ stop3: UInt8) -> Int {
+        var index = position
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == stop1 || byte == stop2 || byte == stop3 { break }
+            index += 1
+        }
+        return index
     }
 
     /// Parses an element starting at `<`. Depth 1 is the root.
@@ -124,20 +160,28 @@ struct XMLCursor {
             let value = try readAttributeValue(element: name)
             element.attributes.append(.init(name: attributeName, value: value))
         }
-        // Content.
+        // Content. Plain text is scanned in runs; while the content is a single run, it is only
+        // remembered (`singleRun`) and never copied into `text`.
         var text: [UInt8] = []
+        var singleRun: Range<Int>?
+        var textCount = 0
         while true {
             guard let byte = peek() else { throw .unexpectedEnd(offset: position) }
             if byte == UInt8(ascii: "<") {
                 if hasPrefix("</") {
                     let closeStart = position
                     position += 2
-                    let closing = try readName()
-                    guard closing == name else {
-                        throw .mismatchedTag(expected: name, found: closing, offset: closeStart)
-                    }
+                    try readClosingName(matching: name, closeStart: closeStart)
                     skipWhitespace()
                     try expect(UInt8(ascii: ">"), "'>' closing </\(name)")
+                    if let run = singleRun {
+                        // The common case: one run of plain text, made a String straight from the input.
+                        if element.children.isEmpty {
+                            element.text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[run]), as: UTF8.self)
+                            return element
+                        }
+                        text.append(contentsOf: bytes[run])
+                    }
                     if !element.children.isEmpty {
                         // Mixed content: whitespace between children is layout, not text.
                         text.removeAll { Self.isWhitespace($0) }
@@ -150,8 +194,10 @@ struct XMLCursor {
                     position += 9
                     let start = position
                     try skip(past: "]]>")
+                    Self.flush(&singleRun, into: &text, from: bytes)
                     text.append(contentsOf: bytes[start..<(position - 3)])
-                    try checkLength(text.count, element: name)
+                    textCount = text.count
+                    try checkLength(textCount, element: name)
                 } else if hasPrefix("<?") {
                     try skip(past: "?>")
                 } else if hasPrefix("<!") {
@@ -163,18 +209,43 @@ struct XMLCursor {
                         let childName = (try? probe.readName()) ?? "?"
                         throw .unexpectedNesting(element: childName, depth: depth + 1, offset: position)
                     }
-                    element.children.append(try parseElement(depth: depth + 1))
+                    let child = try parseElement(depth: depth + 1)
+                    // One allocation for the usual handful of children instead of regrowing 1→2→4→8.
+                    if element.children.isEmpty { element.children.reserveCapacity(8) }
+                    element.children.append(child)
                 }
             } else if byte == UInt8(ascii: "&") {
+                Self.flush(&singleRun, into: &text, from: bytes)
                 try appendEntity(to: &text)
-                try checkLength(text.count, element: name)
+                textCount = text.count
+                try checkLength(textCount, element: name)
             } else {
-                text.append(byte)
-                position += 1
-                if text.count > limits.maximumTextLength {
+                let start = position
+                let end = runEnd(stoppingAt: UInt8(ascii: "<"), UInt8(ascii: "&"), UInt8(ascii: "&"))
+                let room = limits.maximumTextLength - textCount
+                if end - start > room {
+                    // The byte that passes the limit, as if the text were read byte by byte.
+                    position = start + room + 1
                     throw .textTooLong(element: name, limit: limits.maximumTextLength, offset: position)
                 }
+                position = end
+                textCount += end - start
+                if textCount == end - start, text.isEmpty {
+                    singleRun = start..<end
+                } else {
+                    Self.flush(&singleRun, into: &text, from: bytes)
+                    text.append(contentsOf: bytes[start..<end])
+                }
             }
+        }
+    }
+
+    /// Copies a remembered run of text into `text`.
+    @inline(__always)
+    static func flush(_ run: inout Range<Int>?, into text: inout [UInt8], from bytes: UnsafeRawBufferPointer) {
+        if let pending = run {
+            text.append(contentsOf: bytes[pending])
+            run = nil
         }
     }
 
@@ -190,6 +261,13 @@ struct XMLCursor {
             throw .malformed("expected a quoted attribute value", offset: position)
         }
         position += 1
+        // Fast path: a value without entities is made a String straight from the input.
+        let runStart = position
+        let runStop = runEnd(stoppingAt: quote, UInt8(ascii: "<"), UInt8(ascii: "&"))
+        if runStop < bytes.count, bytes[runStop] == quote, runStop - runStart <= limits.maximumTextLength {
+            position = runStop + 1
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[runStart..<runStop]), as: UTF8.self)
+        }
         var value: [UInt8] = []
         while true {
             guard let byte = peek() else { throw .unexpectedEnd(offset: position) }
@@ -203,8 +281,16 @@ struct XMLCursor {
             if byte == UInt8(ascii: "&") {
                 try appendEntity(to: &value)
             } else {
-                value.append(byte)
-                position += 1
+                let start = position
+                let end = runEnd(stoppingAt: quote, UInt8(ascii: "<"), UInt8(ascii: "&"))
+                let room = limits.maximumTextLength - value.count
+                if end - start > room {
+                    // The byte that passes the limit, as if the value were read byte by byte.
+                    position = start + room + 1
+                    throw .textTooLong(element: element, limit: limits.maximumTextLength, offset: position)
+                }
+                value.append(contentsOf: bytes[start..<end])
+                position = end
             }
             try checkLength(value.count, element: element)
         }

@@ -70,8 +70,13 @@ public struct XMLReader: Sendable {
 
     func parse(buffer: UnsafeRawBufferPointer) throws(XMLError) -> XMLElement {
         if !limits.allowsNonASCII {
-            for (offset, byte) in buffer.enumerated() where byte >= 0x80 {
-                throw .nonASCII(byte: byte, offset: offset)
+            // OR all bytes first (vectorisable); look for the offending byte only when there is one.
+            var union: UInt8 = 0
+            for byte in buffer { union |= byte }
+            if union >= 0x80 {
+                for (offset, byte) in buffer.enumerated() where byte >= 0x80 {
+                    throw .nonASCII(byte: byte, offset: offset)
+                }
             }
         }
         var cursor = XMLCursor(bytes: buffer, limits: limits)

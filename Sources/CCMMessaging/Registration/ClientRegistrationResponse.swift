@@ -84,7 +84,7 @@ public struct ClientRegistrationResponse: Hashable, Sendable {
     public var xml: String {
         "<ClientRegistrationResponse ResponseType=\"\(XMLEscaping.escape(responseType, inAttribute: true))\""
             + " SMSID=\"\(smsID?.rawValue ?? "")\" Status=\"\(status.rawValue)\""
-            + " ApprovalStatus=\"\(approvalStatus.rawValue)\" TimeStamp=\"\(timeStamp)\"/>"
+            + " ApprovalStatus=\"\(approvalStatus.rawValue)\" TimeStamp=\"\(XMLEscaping.escape(timeStamp, inAttribute: true))\"/>"
     }
 
     public init(xml: String) throws(CCMMessagingError) {
