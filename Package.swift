@@ -10,6 +10,9 @@ let package = Package(
         .library(name: "CCMMessaging", targets: ["CCMMessaging"]),
         .library(name: "FleetIdentity", targets: ["FleetIdentity"]),
         .library(name: "FleetMetrics", targets: ["FleetMetrics"]),
+        .library(name: "BGBClient", targets: ["BGBClient"]),
+        .library(name: "FleetEngine", targets: ["FleetEngine"]),
+        .library(name: "MPSimulator", targets: ["MPSimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
