@@ -169,6 +169,20 @@ struct EngineEndToEndTests {
         try await fixture.simulator.shutdown()
     }
 
+    @Test("a trigger scheduled after the end of the run is simply not sent; the run still succeeds")
+    func triggerAfterTheEnd() async throws {
+        let fixture = try await Self.startSimulator(sessions: 5)
+        var profile = FleetProfile()
+        profile.sessions = 5
+        profile.arrival = .rate(100)
+        profile.duration = 2_000_000_000
+        // Fires at 1 s; the 2 s firing is still pending (runStart + 50 ms) when the run ends.
+        profile.triggers = [FleetProfile.Trigger(at: 1_000_000_000, every: 1_000_000_000, type: 8)]
+        let summary = try await Self.engine(profile, fixture).run()
+        try await fixture.simulator.shutdown()
+        #expect(summary.counters[.pushesReceived] >= 5)
+    }
+
     @Test("a refused connection is counted and retried with backoff, never a crash")
     func refused() async throws {
         let fixture = try await Self.startSimulator(sessions: 5)

@@ -160,7 +160,13 @@ public final class FleetEngine: Sendable {
                     basicCredentials: profile.triggerBasicCredentials,
                     group: self.group
                 )
-                group.addTask { try await self.runTriggers(client: client, runStart: runStart) }
+                group.addTask {
+                    do {
+                        try await self.runTriggers(client: client, runStart: runStart)
+                    } catch is CancellationError {
+                        // The run ended before the last scheduled trigger: nothing to send.
+                    }
+                }
             } else if !profile.triggers.isEmpty {
                 options.log("triggers are configured but no trigger URL is known: give --trigger-url")
             }
