@@ -39,7 +39,18 @@ let suites: [Target] = [
     suite(
         "ProtocolBenchmarks",
         dependencies: [bgbfleet("BGBProtocol"), .product(name: "NIOCore", package: "swift-nio")]
-    )
+    ),
+    // Recording one latency sample (one thread, with the phaser, two threads contended).
+    suite("MetricsBenchmarks", dependencies: [bgbfleet("FleetMetrics")]),
+    // The session's push step and per-push path, pool load, RSA signing/keygen.
+    suite(
+        "FleetBenchmarks",
+        dependencies: [
+            bgbfleet("BGBProtocol"), bgbfleet("BGBClient"), bgbfleet("CCMMessaging"), bgbfleet("FleetIdentity"),
+            bgbfleet("FleetMetrics"), .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]
+    ),
 ]
 
 let package = Package(
@@ -50,6 +61,7 @@ let package = Package(
         // MallocInterposer: the malloc metrics (mallocCountTotal, …) without jemalloc on Swift 6.3.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: suites
 )

@@ -1,6 +1,13 @@
 import Foundation
 
-/// The metrics registry of a run: a ``Recorder`` per ``MetricName`` and the ``FleetCounters``.
+/// The metrics registry of a run: an ``AtomicHistogram`` per ``MetricName`` and the ``FleetCounters``.
+///
+/// Recording is one relaxed atomic increment (the hot path of every session event); intervals are
+/// taken with ``AtomicHistogram/snapshotAndReset()``, which moves every count into exactly one
+/// interval while writers keep recording. A slot-by-slot exchange is not a single instant, which
+/// only matters for a sample recorded during the few microseconds of the sweep: it lands in this
+/// interval or the next, never in both and never nowhere. (``Recorder``'s phase flip gives a single
+/// instant at three atomic operations per record; the registry does not need it.)
 ///
 /// Sessions call ``record(_:nanoseconds:)`` from any event loop; a reporter calls
 /// ``takeInterval(now:)`` once per interval (e.g. every second) and feeds the result to the live
@@ -13,7 +20,7 @@ public final class FleetMetrics: Sendable {
     /// When the run (and the first interval) started.
     public let startTime: Date
 
-    @usableFromInline let recorders: [Recorder]
+    @usableFromInline let recorders: [AtomicHistogram]
     private let lastIntervalEnd: LockedValue<Double>
 
     /// Creates empty recorders and counters.
@@ -21,18 +28,18 @@ public final class FleetMetrics: Sendable {
         self.layout = layout
         self.startTime = startTime
         counters = FleetCounters()
-        recorders = MetricName.allCases.map { _ in Recorder(layout: layout) }
+        recorders = MetricName.allCases.map { _ in AtomicHistogram(layout: layout) }
         lastIntervalEnd = LockedValue(0)
     }
 
-    /// Records one latency sample (three atomic operations, see ``Recorder``).
+    /// Records one latency sample: one relaxed atomic increment, no allocation.
     @inlinable @inline(__always)
     public func record(_ metric: MetricName, nanoseconds: UInt64) {
         recorders[metric.index].record(nanoseconds)
     }
 
-    /// The recorder of `metric`, for call sites that record one metric in a hot loop.
-    public func recorder(_ metric: MetricName) -> Recorder {
+    /// The histogram of `metric`, for call sites that record one metric in a hot loop.
+    public func recorder(_ metric: MetricName) -> AtomicHistogram {
         recorders[metric.index]
     }
 
@@ -43,7 +50,7 @@ public final class FleetMetrics: Sendable {
             let end = Swift.max(now.timeIntervalSince(startTime), lastEnd)
             var histograms: [MetricName: HistogramSnapshot] = [:]
             for metric in MetricName.allCases {
-                histograms[metric] = recorders[metric.index].intervalSnapshot()
+                histograms[metric] = recorders[metric.index].snapshotAndReset()
             }
             let record = IntervalRecord(
                 start: lastEnd,

@@ -40,6 +40,34 @@ import Testing
         #expect(recorder.intervalSnapshot().isEmpty)
     }
 
+    /// The same guarantee for the registry's histograms, whose intervals are slot-by-slot exchanges.
+    @Test func snapshotAndResetLosesAndDuplicatesNothing() {
+        let histogram = AtomicHistogram()
+        let writers = 4
+        let perWriter = 150_000
+        let group = DispatchGroup()
+        for writer in 0..<writers {
+            DispatchQueue.global().async(group: group) {
+                let value = UInt64(writer + 1) * 1_000_000
+                for _ in 0..<perWriter { histogram.record(value) }
+            }
+        }
+        var total = HistogramSnapshot()
+        var snapshots = 0
+        while group.wait(timeout: .now()) == .timedOut {
+            total.merge(histogram.snapshotAndReset())
+            snapshots += 1
+        }
+        total.merge(histogram.snapshotAndReset())
+        #expect(total.totalCount == UInt64(writers * perWriter))
+        for writer in 0..<writers {
+            let index = HistogramLayout.latency.countsIndex(for: UInt64(writer + 1) * 1_000_000)
+            #expect(total.counts[index] == UInt64(perWriter))
+        }
+        #expect(snapshots >= 1)
+        #expect(histogram.snapshotAndReset().isEmpty)
+    }
+
     @Test func registryIntervalsCoverTheRunWithoutGaps() {
         let start = Date(timeIntervalSince1970: 1_700_000_000)
         let metrics = FleetMetrics(startTime: start)
