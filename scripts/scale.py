@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""The scale run: the MP simulator and the generator as separate processes on loopback.
+
+Ramps to N mutual-TLS sessions, holds them, pushes to all of them several times (bursts), then
+pushes at a fixed rate (10,000 pushes/s by default, as batches of target lists), and prints one
+table: each figure next to its target from ../shared/spec/design.md, marked met or missed.
+
+    scripts/scale.py --sessions 19000                  # release binary, RSA-2048 pool
+    scripts/scale.py --sessions 2000 --key p256        # a quick look
+
+Needs a release build (`swift build -c release --product bgbfleet`) or --binary. Identities are
+generated into --identities once (RSA-2048 takes a while) and reused.
+"""
+import argparse, json, os, re, signal, subprocess, sys, threading, time, urllib.request
+
+TARGETS = {
+    "sessions": 19000, "rss_per_session_kib": 16, "signins_per_s": 1000, "all_answered_s": 3.0,
+    "cpu_per_push_us": 20, "response_p99_ms": 1.0, "keepalive_late_p99_ms": 50,
+}
+
+
+def clock_ticks():
+    return os.sysconf(os.sysconf_names["SC_CLK_TCK"])
+
+
+def proc_sample(pid):
+    """(rss_kib, cpu_seconds) of a process."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            rss = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / clock_ticks()
+        return rss, cpu
+    except (OSError, AttributeError):
+        return None, None
+
+
+def http_json(url, body=None, timeout=30):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method="POST" if data else "GET",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read() or b"{}")
+
+
+class Sampler(threading.Thread):
+    """Samples RSS and CPU of the two processes every 100 ms."""
+
+    def __init__(self, pids):
+        super().__init__(daemon=True)
+        self.pids, self.samples, self.stop = pids, [], threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            now = time.monotonic()
+            self.samples.append((now, {name: proc_sample(pid) for name, pid in self.pids.items()}))
+            self.stop.wait(0.1)
+
+    def at(self, when, name):
+        best = min(self.samples, key=lambda s: abs(s[0] - when))
+        return best[1][name]
+
+
+def wait_for(predicate, timeout, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=19000)
+    parser.add_argument("--rate", type=float, default=1500, help="arrivals per second (default 1500)")
+    parser.add_argument("--hold", type=float, default=15, help="seconds to hold after the ramp before pushing")
+    parser.add_argument("--bursts", type=int, default=3, help="pushes to all sessions at once")
+    parser.add_argument("--push-rate", type=int, default=10000, help="pushes/s of the rate phase (0 = skip)")
+    parser.add_argument("--rate-seconds", type=float, default=3, help="length of the rate phase")
+    parser.add_argument("--keepalive", default="60s", help="keep-alive interval during the run")
+    parser.add_argument("--key", default="rsa2048", choices=["rsa2048", "p256"])
+    parser.add_argument("--identities", help="pool directory (default ~/.cache/bgbfleet/scale-<key>)")
+    parser.add_argument("--binary", default=".build/release/bgbfleet")
+    parser.add_argument("--output", default="runs/scale")
+    parser.add_argument("--tls-port", type=int, default=20123)
+    parser.add_argument("--admin-port", type=int, default=20080)
+    parser.add_argument("--source-address", default="127.0.0.1-127.0.0.4")
+    args = parser.parse_args()
+
+    binary = os.path.abspath(args.binary)
+    if not os.access(binary, os.X_OK):
+        sys.exit(f"no executable at {binary}: run `swift build -c release --product bgbfleet` or give --binary")
+    pool = args.identities or os.path.expanduser(f"~/.cache/bgbfleet/scale-{args.key}")
+    try:
+        have = json.load(open(os.path.join(pool, "manifest.json")))["count"]
+    except (OSError, ValueError, KeyError):
+        have = 0
+    if have < args.sessions:
+        print(f"identities: {pool} ({args.key}); generating what is missing", flush=True)
+        subprocess.run([binary, "identities", "generate", "--count", str(args.sessions), "--out", pool, "--key", args.key],
+                       check=True)
+
+    os.makedirs(args.output, exist_ok=True)
+    admin = f"http://127.0.0.1:{args.admin_port}"
+    sim = subprocess.Popen([binary, "mp-sim", "--tls-port", str(args.tls_port), "--http-port", "disabled",
+                            "--admin-port", str(args.admin_port), "--identity-check", "lenient",
+                            "--status-interval", "0", "--log-level", "warning"],
+                           stdout=open(os.path.join(args.output, "mp-sim.log"), "w"), stderr=subprocess.STDOUT)
+    if not wait_for(lambda: _try(lambda: http_json(f"{admin}/Simulator/server")), 30):
+        sim.kill()
+        sys.exit("the simulator did not start; see mp-sim.log")
+
+    ramp = args.sessions / args.rate
+    rate_phase = args.rate_seconds + 2 if args.push_rate else 0
+    duration = ramp + args.hold + args.bursts * 6 + rate_phase + 10
+    generator = subprocess.Popen(
+        [binary, "run", "--mp", "127.0.0.1", "--port", str(args.tls_port), "--sessions", str(args.sessions),
+         "--rate", str(args.rate), "--duration", f"{duration:.0f}s", "--keepalive", args.keepalive,
+         "--identities", pool, "--output", os.path.join(args.output, "generator"), "--source-address",
+         args.source_address, "--trigger-url", admin, "--quiet", "--prometheus", "127.0.0.1:20464",
+         "--profile", _profile(args)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    started = threading.Event()
+
+    def reader():
+        for line in generator.stdout:
+            lines.append(line)
+            if "reports in" in line:
+                started.set()
+    threading.Thread(target=reader, daemon=True).start()
+    sampler = Sampler({"generator": generator.pid, "simulator": sim.pid})
+    sampler.start()
+    if not started.wait(600):
+        generator.kill(); sim.kill()
+        sys.exit("the generator did not start:\n" + "".join(lines[-20:]))
+    t_start = time.monotonic()
+    baseline = proc_sample(generator.pid)
+
+    def signed_in():
+        try:
+            text = urllib.request.urlopen("http://127.0.0.1:20464/metrics", timeout=5).read().decode()
+            match = re.search(r'bgbfleet_sessions\{state="signed_in"\} ([0-9.e+]+)', text)
+            return int(float(match.group(1))) if match else 0
+        except OSError:
+            return 0
+    first_signed = wait_for(lambda: signed_in() > 0 and time.monotonic(), 120, 0.2)
+    all_signed = wait_for(lambda: signed_in() >= args.sessions and time.monotonic(), ramp + 120, 0.2)
+    held = signed_in()
+    time.sleep(min(args.hold, 5))
+    idle = proc_sample(generator.pid)
+    sim_idle = proc_sample(sim.pid)
+    idle_t0, idle_cpu0 = time.monotonic(), idle[1]
+    time.sleep(max(0, args.hold - 5))
+    idle_rate = (proc_sample(generator.pid)[1] - idle_cpu0) / max(0.1, time.monotonic() - idle_t0)
+
+    bursts = []
+    for _ in range(args.bursts):
+        cpu0, t0 = proc_sample(generator.pid)[1], time.monotonic()
+        op = http_json(f"{admin}/AdminService/wmi/SMS_ClientOperation.InitiateClientOperation",
+                       {"Type": 8, "TargetCollectionID": "SMS00001"})["OperationID"]
+
+        def done():
+            row = http_json(f"{admin}/AdminService/wmi/SMS_ClientOperationStatus({op})")["value"][0]
+            answered = row["CompletedClients"] + row["FailedClients"]
+            return row if answered >= row["TotalClients"] - row["OfflineClients"] else None
+        row = wait_for(done, 60, 0.02)
+        t1 = time.monotonic()
+        time.sleep(0.3)
+        cpu1 = proc_sample(generator.pid)[1]
+        records = http_json(f"{admin}/Simulator/operations/{op}")["Clients"]
+        rtts = sorted(r["RTTNanoseconds"] for r in records if r.get("RTTNanoseconds") is not None)
+        window = time.monotonic() - t0
+        bursts.append({"op": op, "total": row["TotalClients"] if row else None, "answered_s": (t1 - t0) if row else None,
+                       "cpu_us_per_push": ((cpu1 - cpu0) - idle_rate * window) / max(1, len(rtts)) * 1e6,
+                       "rtt": rtts})
+        time.sleep(3)
+
+    rate_window = None
+    if args.push_rate:
+        clients = http_json(f"{admin}/AdminService/wmi/SMS_CN_ClientStatus")["value"]
+        ids = [c["ResourceID"] for c in clients if c.get("OnlineStatus") == 1]
+        batch = max(1, args.push_rate // 10)
+        start = time.time()
+        sent, index, next_at = 0, 0, time.monotonic()
+        while time.monotonic() - (next_at - sent / args.push_rate) < args.rate_seconds and ids:
+            targets = [ids[(index + k) % len(ids)] for k in range(batch)]
+            index += batch
+            http_json(f"{admin}/AdminService/wmi/SMS_ClientOperation.InitiateClientOperation",
+                      {"Type": 8, "TargetCollectionID": "SMS00001", "TargetResourceIDs": targets})
+            sent += batch
+            next_at += 0.1
+            time.sleep(max(0, next_at - time.monotonic()))
+        rate_window = (start, time.time(), sent)
+
+    generator.send_signal(signal.SIGINT)
+    generator.wait(timeout=120)
+    sampler.stop.set()
+    sim.send_signal(signal.SIGINT)
+    try:
+        sim.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        sim.kill()
+
+    summary = json.load(open(os.path.join(args.output, "generator", "summary.json")))
+    metrics = summary["metrics"]
+    rate_p99 = None
+    if rate_window:
+        run_start = summary["start_time"]
+        rows = [l.split(",") for l in open(os.path.join(args.output, "generator", "intervals.csv")).read().splitlines()[1:]]
+        p99s = [float(r[6]) for r in rows if r[1] == "response" and int(r[2]) > 0
+                and rate_window[0] - run_start <= float(r[0]) <= rate_window[1] - run_start]
+        rate_p99 = max(p99s) if p99s else None
+
+    signins = (args.sessions / (all_signed - first_signed)) if all_signed and first_signed and all_signed > first_signed else None
+    rss_idle = (idle[0] - baseline[0]) / max(1, held)
+    all_rtts = sorted(x for b in bursts for x in b["rtt"])
+
+    def pct(values, p):
+        return values[min(len(values) - 1, int(len(values) * p / 100))] / 1e6 if values else None
+    answered = [b["answered_s"] for b in bursts if b["answered_s"] is not None]
+    cpu = sorted(b["cpu_us_per_push"] for b in bursts)
+    rows = [
+        ("sessions held (signed in, reached by every push)", held, f">= {TARGETS['sessions']}", held >= TARGETS["sessions"]),
+        ("sign-ins per second (ramp)", signins, f">= {TARGETS['signins_per_s']}", signins is not None and signins >= TARGETS["signins_per_s"]),
+        ("generator RSS per idle TLS session (KiB)", rss_idle, f"<= {TARGETS['rss_per_session_kib']}", rss_idle <= TARGETS["rss_per_session_kib"]),
+        ("generator RSS total at hold (MiB)", idle[0] / 1024, "", None),
+        ("simulator RSS per session (KiB)", sim_idle[0] / max(1, held), "", None),
+        ("push to all: every response back at the simulator (s, worst)", max(answered) if answered else None, f"<= {TARGETS['all_answered_s']}", bool(answered) and max(answered) <= TARGETS["all_answered_s"]),
+        ("generator CPU per push (µs, median of bursts)", cpu[len(cpu) // 2] if cpu else None, f"<= {TARGETS['cpu_per_push_us']}", bool(cpu) and cpu[len(cpu) // 2] <= TARGETS["cpu_per_push_us"]),
+        ("response p50 / p99 / max, whole run (ms)", f"{metrics['response']['p50_ms']:.3f} / {metrics['response']['p99_ms']:.3f} / {metrics['response']['max_ms']:.3f}", "", None),
+        (f"response p99 at {args.push_rate} pushes/s (ms, worst interval)", rate_p99, f"<= {TARGETS['response_p99_ms']}",
+         None if not args.push_rate else (rate_p99 is not None and rate_p99 <= TARGETS["response_p99_ms"])),
+        ("mp_rtt p50 / p99 / max, bursts (ms)", f"{pct(all_rtts, 50):.3f} / {pct(all_rtts, 99):.3f} / {all_rtts[-1] / 1e6:.3f}" if all_rtts else None, "", None),
+        ("keepalive_late p99 (ms)", metrics["keepalive_late"]["p99_ms"], f"<= {TARGETS['keepalive_late_p99_ms']}", metrics["keepalive_late"]["p99_ms"] <= TARGETS["keepalive_late_p99_ms"]),
+        ("loop_lag p99 / max (ms)", f"{metrics['loop_lag']['p99_ms']:.3f} / {metrics['loop_lag']['max_ms']:.3f}", "", None),
+        ("errors", summary["counters"]["errors_total"], "0", summary["counters"]["errors_total"] == 0),
+    ]
+    print()
+    print(f"scale run: {args.sessions} sessions ({args.key}), rate {args.rate}/s, keep-alive {args.keepalive}, {args.bursts} bursts, report {args.output}")
+    width = max(len(r[0]) for r in rows)
+    for name, value, target, met in rows:
+        shown = f"{value:.2f}" if isinstance(value, float) else ("-" if value is None else str(value))
+        mark = "" if met is None else ("met" if met else "MISSED")
+        print(f"  {name:<{width}}  {shown:>24}  {target:>9}  {mark}")
+    json.dump({"rows": [(r[0], r[1] if not isinstance(r[1], float) else round(r[1], 3), r[2], r[3]) for r in rows]},
+              open(os.path.join(args.output, "scale.json"), "w"), indent=1)
+
+
+def _try(call):
+    try:
+        return call()
+    except Exception:
+        return None
+
+
+def _profile(args):
+    path = os.path.join(args.output, "scale-profile.yaml")
+    with open(path, "w") as f:
+        f.write("# scale — written by scripts/scale.py: pushes come from the script, not from the profile.\n"
+                "sessions: 1\nreconnect:\n  mode: backoff\n  first-delay-max: 5s\n")
+    return path
+
+
+if __name__ == "__main__":
+    main()
