@@ -86,6 +86,26 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
         }
     }
 
+    /// The state machine's settings for one attempt; the keep-alive phase is drawn per attempt.
+    private func sessionConfiguration(smsID: SMSID) -> BGBSessionConfiguration {
+        BGBSessionConfiguration(
+            smsID: smsID,
+            clientVersion: shared.clientVersion,
+            keepAliveIntervalNanoseconds: shared.keepAliveInterval,
+            keepAlivePhaseNanoseconds: shared.keepAliveSpread ? UInt64.random(in: 0..<shared.keepAliveInterval, using: &random) : 0,
+            timestamps: shared.timestamps
+        )
+    }
+
+    /// Where to connect, from this session's source address.
+    private func endpoint(address: SocketAddress) -> BGBConnector.Endpoint {
+        BGBConnector.Endpoint(
+            address: address,
+            hostname: shared.target.host,
+            sourceAddress: entry.sourceAddress.flatMap { try? SocketAddress(ipAddress: $0, port: 0) }
+        )
+    }
+
     private func connectTCP() {
         let credentials: BGBClientCredentials
         let sslContext: NIOSSLContext
@@ -99,18 +119,8 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
             fail(.other, permanent: true)
             return
         }
-        let configuration = BGBSessionConfiguration(
-            smsID: credentials.smsID,
-            clientVersion: shared.clientVersion,
-            keepAliveIntervalNanoseconds: shared.keepAliveInterval,
-            keepAlivePhaseNanoseconds: shared.keepAliveSpread ? UInt64.random(in: 0..<shared.keepAliveInterval, using: &random) : 0,
-            timestamps: shared.timestamps
-        )
-        let endpoint = BGBConnector.Endpoint(
-            address: shared.target.tcpAddress,
-            hostname: shared.target.host,
-            sourceAddress: entry.sourceAddress.flatMap { try? SocketAddress(ipAddress: $0, port: 0) }
-        )
+        let configuration = sessionConfiguration(smsID: credentials.smsID)
+        let endpoint = endpoint(address: shared.target.tcpAddress)
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         let handlerBox = NIOLoopBound(BoxedHandler(), eventLoop: eventLoop)
         BGBConnector.connect(on: eventLoop, to: endpoint, sslContext: sslContext, tls: shared.tls) {
@@ -155,18 +165,8 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
             fail(.other, permanent: true)
             return
         }
-        let configuration = BGBSessionConfiguration(
-            smsID: credentials.smsID,
-            clientVersion: shared.clientVersion,
-            keepAliveIntervalNanoseconds: shared.keepAliveInterval,
-            keepAlivePhaseNanoseconds: shared.keepAliveSpread ? UInt64.random(in: 0..<shared.keepAliveInterval, using: &random) : 0,
-            timestamps: shared.timestamps
-        )
-        let endpoint = BGBConnector.Endpoint(
-            address: httpAddress,
-            hostname: shared.target.host,
-            sourceAddress: entry.sourceAddress.flatMap { try? SocketAddress(ipAddress: $0, port: 0) }
-        )
+        let configuration = sessionConfiguration(smsID: credentials.smsID)
+        let endpoint = endpoint(address: httpAddress)
         let session = BGBHTTPSession(
             configuration: configuration,
             http: shared.http,
