@@ -151,6 +151,7 @@ public final class FleetEngine: Sendable {
         let rampSeconds = Double(plan.arrival.rampDuration(count: plan.sessionCount)) / 1e9
         let startDate = metrics.startTime
         var previousRTT = HistogramSnapshot()
+        var lastLine = ""
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Triggers.
             if !profile.triggers.isEmpty, let adminURL = options.target.adminURL ?? profile.triggerURL {
@@ -183,6 +184,7 @@ public final class FleetEngine: Sendable {
                 try writer.append(interval)
                 self.options.intervalObserver?(interval)
                 let line = LiveLine.render(elapsed: elapsed, interval: interval, previous: previous, total: self.plan.slice.count)
+                lastLine = line
                 self.options.liveView?(line, false)
                 previous = interval.counters
                 if let onTick = self.options.onTick { await onTick(elapsed) }
@@ -230,7 +232,8 @@ public final class FleetEngine: Sendable {
             sessions: sessionRows,
             pushes: context.triggers.records.map(\.row)
         )
-        options.liveView?(LiveLine.render(elapsed: Date().timeIntervalSince(startDate), interval: finalInterval, previous: finalInterval.counters, total: plan.slice.count), true)
+        // The last line of the run itself (after the closing, every session counts as closed).
+        options.liveView?(lastLine, true)
         return summary
     }
 

@@ -19,7 +19,8 @@ final class LiveViewPrinter: Sendable {
             if isTerminal {
                 FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (final ? "\n" : "")).utf8))
                 hasLine = !final
-            } else {
+            } else if !final {
+                // Appended lines: the final line was already printed as the last interval's.
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
         }

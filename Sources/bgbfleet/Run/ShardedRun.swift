@@ -95,6 +95,7 @@ struct ShardedRun {
         // The merged live line, once a second, until every shard has exited.
         let live = LiveViewPrinter(enabled: !quiet)
         var previous = CounterSnapshot()
+        var lastLine = ""
         while children.contains(where: { $0.isRunning }) {
             try await Task.sleep(nanoseconds: 1_000_000_000)
             let snapshot = statuses.withLockedValue { $0 }
@@ -110,14 +111,13 @@ struct ShardedRun {
                 elapsed = max(elapsed, status.elapsed)
             }
             let interval = IntervalRecord(start: elapsed - 1, length: 1, histograms: [.response: response], counters: counters)
-            live.show(
+            lastLine =
                 LiveLine.render(elapsed: elapsed, interval: interval, previous: previous, total: profile.sessions)
-                    + " | \(snapshot.count)/\(processes) shards",
-                final: false
-            )
+                + " | \(snapshot.count)/\(processes) shards"
+            live.show(lastLine, final: false)
             previous = counters
         }
-        live.show("", final: true)
+        live.show(lastLine, final: true)
         let failed = children.enumerated().filter { $0.element.terminationStatus != 0 }
         if !failed.isEmpty {
             throw CommandFailure.runFailed(
