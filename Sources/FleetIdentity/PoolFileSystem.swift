@@ -46,42 +46,32 @@ enum PoolFileSystem {
 
     /// Reads a whole file, or returns `nil` when it does not exist.
     static func read(_ path: String) throws -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            throw IdentityPoolError.ioFailed(path: path, reason: errnoText())
-        }
+        guard let fd = try openForReading(path) else { return nil }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw IdentityPoolError.ioFailed(path: path, reason: errnoText()) }
-        let size = Int(info.st_size)
-        var failure: Int32 = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            var done = 0
-            while done < size {
-                let n = posixRead(fd, buffer.baseAddress! + done, size - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    break
-                }
-                if n == 0 { break }
-                done += n
-            }
-            initialized = done
-        }
-        if failure != 0 { throw IdentityPoolError.ioFailed(path: path, reason: errnoText(failure)) }
-        return bytes
+        return try readBytes(fd, count: Int(info.st_size), path: path)
     }
 
     /// Reads up to `count` bytes from the start of a file, or `nil` when it does not exist.
     static func readPrefix(_ path: String, count: Int) throws -> [UInt8]? {
+        guard let fd = try openForReading(path) else { return nil }
+        defer { close(fd) }
+        return try readBytes(fd, count: count, path: path)
+    }
+
+    /// Opens a file read-only; `nil` when it does not exist.
+    private static func openForReading(_ path: String) throws -> Int32? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
             throw IdentityPoolError.ioFailed(path: path, reason: errnoText())
         }
-        defer { close(fd) }
+        return fd
+    }
+
+    /// Reads up to `count` bytes from offset 0 of `fd` (fewer at end of file), retrying on EINTR.
+    private static func readBytes(_ fd: Int32, count: Int, path: String) throws -> [UInt8] {
         var failure: Int32 = 0
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             var done = 0
@@ -198,9 +188,4 @@ enum PoolFileSystem {
             unlink(path + "/" + name)
         }
     }
-}
-
-@inline(__always)
-private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    read(fd, buffer, count)
 }
