@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "CCMMessaging", targets: ["CCMMessaging"]),
         .library(name: "FleetIdentity", targets: ["FleetIdentity"]),
         .library(name: "FleetMetrics", targets: ["FleetMetrics"]),
+        .library(name: "BGBTLS", targets: ["BGBTLS"]),
         .library(name: "BGBClient", targets: ["BGBClient"]),
         .library(name: "FleetEngine", targets: ["FleetEngine"]),
         .library(name: "MPSimulator", targets: ["MPSimulator"]),
@@ -82,10 +83,22 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
+        // TLS for client sessions. Its own module so that BoringSSL's C names (reached through
+        // NIOSSL's CNIOBoringSSL) never meet system libcrypto's, which CCMMessaging imports: clang
+        // merges same-named C declarations across modules and would bind them to libcrypto.
+        .target(
+            name: "BGBTLS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .target(
             name: "BGBClient",
             dependencies: [
                 "BGBProtocol",
+                "BGBTLS",
                 "CCMMessaging",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -184,6 +197,10 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -150,6 +150,8 @@ def main():
     first_signed = wait_for(lambda: signed_in() > 0 and time.monotonic(), 120, 0.2)
     all_signed = wait_for(lambda: signed_in() >= args.sessions and time.monotonic(), ramp + 120, 0.2)
     held = signed_in()
+    # The steady window (every session held) starts here and lasts until the generator stops.
+    steady_from = time.time() + 2  # the ramp's backlog drains first
     time.sleep(min(args.hold, 5))
     idle = proc_sample(generator.pid)
     sim_idle = proc_sample(sim.pid)
@@ -158,6 +160,7 @@ def main():
     idle_rate = (proc_sample(generator.pid)[1] - idle_cpu0) / max(0.1, time.monotonic() - idle_t0)
 
     bursts = []
+    pushes_from = time.time()
     for _ in range(args.bursts):
         cpu0, t0 = proc_sample(generator.pid)[1], time.monotonic()
         op = http_json(f"{admin}/AdminService/wmi/SMS_ClientOperation.InitiateClientOperation",
@@ -196,6 +199,7 @@ def main():
             time.sleep(max(0, next_at - time.monotonic()))
         rate_window = (start, time.time(), sent)
 
+    steady_until = time.time()
     generator.send_signal(signal.SIGINT)
     generator.wait(timeout=120)
     sampler.stop.set()
@@ -207,13 +211,24 @@ def main():
 
     summary = json.load(open(os.path.join(args.output, "generator", "summary.json")))
     metrics = summary["metrics"]
-    rate_p99 = None
-    if rate_window:
-        run_start = summary["start_time"]
-        rows = [l.split(",") for l in open(os.path.join(args.output, "generator", "intervals.csv")).read().splitlines()[1:]]
-        p99s = [float(r[6]) for r in rows if r[1] == "response" and int(r[2]) > 0
-                and rate_window[0] - run_start <= float(r[0]) <= rate_window[1] - run_start]
-        rate_p99 = max(p99s) if p99s else None
+    run_start = summary["start_time"]
+    interval_rows = [l.split(",") for l in open(os.path.join(args.output, "generator", "intervals.csv")).read().splitlines()[1:]]
+
+    def worst_interval(metric, column, start, end):
+        """The worst per-interval value of `column` (6 = p99, 8 = max) for intervals inside [start, end] (epoch s)."""
+        values = [float(r[column]) for r in interval_rows if r[1] == metric and int(r[2]) > 0
+                  and start - run_start <= float(r[0]) and float(r[0]) + 1 <= end - run_start]
+        return max(values) if values else None
+    rate_p99 = worst_interval("response", 6, rate_window[0], rate_window[1]) if rate_window else None
+    hold_late = worst_interval("keepalive_late", 6, steady_from, pushes_from)
+    hold_lag = worst_interval("loop_lag", 6, steady_from, pushes_from)
+    hold_lag_max = worst_interval("loop_lag", 8, steady_from, pushes_from)
+    push_late = worst_interval("keepalive_late", 6, pushes_from, steady_until)
+    push_lag = worst_interval("loop_lag", 6, pushes_from, steady_until)
+    push_lag_max = worst_interval("loop_lag", 8, pushes_from, steady_until)
+
+    def pair(a, b):
+        return f"{a:.3f} / {b:.3f}" if a is not None and b is not None else None
 
     signins = (args.sessions / (all_signed - first_signed)) if all_signed and first_signed and all_signed > first_signed else None
     rss_idle = (idle[0] - baseline[0]) / max(1, held)
@@ -235,8 +250,13 @@ def main():
         (f"response p99 at {args.push_rate} pushes/s (ms, worst interval)", rate_p99, f"<= {TARGETS['response_p99_ms']}",
          None if not args.push_rate else (rate_p99 is not None and rate_p99 <= TARGETS["response_p99_ms"])),
         ("mp_rtt p50 / p99 / max, bursts (ms)", f"{pct(all_rtts, 50):.3f} / {pct(all_rtts, 99):.3f} / {all_rtts[-1] / 1e6:.3f}" if all_rtts else None, "", None),
-        ("keepalive_late p99 (ms)", metrics["keepalive_late"]["p99_ms"], f"<= {TARGETS['keepalive_late_p99_ms']}", metrics["keepalive_late"]["p99_ms"] <= TARGETS["keepalive_late_p99_ms"]),
-        ("loop_lag p99 / max (ms)", f"{metrics['loop_lag']['p99_ms']:.3f} / {metrics['loop_lag']['max_ms']:.3f}", "", None),
+        (f"keepalive_late p99, {held} held between pushes (ms, worst 1 s interval)", hold_late,
+         f"<= {TARGETS['keepalive_late_p99_ms']}", hold_late is not None and hold_late <= TARGETS["keepalive_late_p99_ms"]),
+        ("loop_lag p99 / max, held between pushes (ms, worst interval)", pair(hold_lag, hold_lag_max), "", None),
+        ("keepalive_late p99 during push bursts and the rate phase (ms, worst interval)", push_late, "", None),
+        ("loop_lag p99 / max during pushes (ms, worst interval)", pair(push_lag, push_lag_max), "", None),
+        ("keepalive_late p99, whole run with the ramp (ms)", metrics["keepalive_late"]["p99_ms"], "", None),
+        ("loop_lag p99 / max, whole run with the ramp (ms)", f"{metrics['loop_lag']['p99_ms']:.3f} / {metrics['loop_lag']['max_ms']:.3f}", "", None),
         ("errors", summary["counters"]["errors_total"], "0", summary["counters"]["errors_total"] == 0),
     ]
     print()

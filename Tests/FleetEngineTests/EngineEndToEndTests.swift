@@ -1,3 +1,4 @@
+import BGBClient
 import BGBProtocol
 import FleetEngine
 import FleetIdentity
@@ -84,10 +85,14 @@ struct EngineEndToEndTests {
         )
     }
 
-    @Test("every session signs in, sends keep-alives and answers pushes with the configured ReturnCode; reports written")
-    func signInKeepAlivePush() async throws {
+    @Test(
+        "every session signs in, sends keep-alives and answers pushes with the configured ReturnCode; reports written",
+        arguments: BGBTLSOptions.Engine.allCases
+    )
+    func signInKeepAlivePush(engine: BGBTLSOptions.Engine) async throws {
         let fixture = try await Self.startSimulator(sessions: 40)
         var profile = FleetProfile()
+        profile.tls.engine = engine
         profile.sessions = 40
         profile.arrival = .rate(400)
         profile.duration = 4_000_000_000

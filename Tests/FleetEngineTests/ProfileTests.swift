@@ -41,7 +41,7 @@ struct ProfileTests {
                 mp: mp01.contoso.com
                 port: 10124
                 transport: tcp
-                tls: {version: "1.0"}
+                tls: {version: "1.0", engine: niossl}
                 sessions: 20000
                 ramp: 2m
                 duration: 10m
@@ -71,6 +71,7 @@ struct ProfileTests {
         #expect(profile.mp == "mp01.contoso.com")
         #expect(profile.port == 10124)
         #expect(profile.tls.minimumVersion == .tls10 && profile.tls.maximumVersion == .tls10)
+        #expect(profile.tls.engine == .niossl)
         #expect(profile.arrival == .ramp(nanoseconds: 120_000_000_000))
         #expect(profile.keepAliveSpread == false)
         #expect(profile.sourceAddresses.map(\.count) == [8, 1])
@@ -95,6 +96,7 @@ struct ProfileTests {
             ("keepalive: 10ms", "keepalive: \"10ms\" is not valid"),
             ("transport: udp", "transport: \"udp\" is not valid"),
             ("tls: {version: \"2.0\"}", "tls.version: \"2.0\" is not valid"),
+            ("tls: {engine: openssl}", "tls.engine: \"openssl\" is not valid"),
             ("responder: {failure-fraction: 2}", "responder.failure-fraction: \"2.0\" is not valid"),
             ("responder: {handling-time: {distribution: pareto}}", "responder.handling-time.distribution"),
             ("reconnect: {mode: sometimes}", "reconnect.mode"),

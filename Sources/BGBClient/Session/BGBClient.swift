@@ -52,8 +52,7 @@ public final class BGBClient: Sendable {
         let channel = try await BGBConnector.connect(
             on: eventLoop,
             to: .init(address: address, hostname: host),
-            sslContext: sslContext,
-            tls: tls
+            tls: .nioSSL(sslContext, tls)
         ) {
             let adapter = BGBClientStreamAdapter(continuation: continuation, signedIn: signedIn, closed: closed)
             return BGBClientChannelHandler(configuration: configuration, delegate: adapter)

@@ -5,7 +5,7 @@ import NIOTLS
 
 /// The thin NIO shell around ``BGBSessionStateMachine`` for the TCP + TLS transport.
 ///
-/// Pipeline: `NIOSSLClientHandler → ByteToMessageHandler(BGBFrameDecoder(.tolerant)) → this`.
+/// Pipeline: `BGBLeanTLSHandler` (or `NIOSSLClientHandler`) `→ ByteToMessageHandler(BGBFrameDecoder(.tolerant)) → this`.
 /// It sends SignIn when the TLS handshake completes, runs the keep-alive timer as one scheduled
 /// task, hands pushes to its delegate and writes Responses. No task and no thread per session.
 public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChannelHandler, BGBSession {
@@ -228,6 +228,7 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
         switch error {
         case let error as NIOSSLError: return .tls("\(error)")
         case let error as BoringSSLError: return .tls("\(error)")
+        case let error as BGBLeanTLSError: return .tls(error.description)
         case let error as BGBFrameError: return .protocolError(error.description)
         case let error as IOError: return .io(error.description)
         default: return .io("\(error)")

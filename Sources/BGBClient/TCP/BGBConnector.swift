@@ -35,8 +35,7 @@ public enum BGBConnector {
     public static func connect(
         on eventLoop: EventLoop,
         to endpoint: Endpoint,
-        sslContext: NIOSSLContext,
-        tls: BGBTLSOptions,
+        tls: BGBConnectionTLS,
         maximumPayloadSize: Int = 1 << 20,
         makeHandler: @escaping @Sendable () -> BGBClientChannelHandler
     ) -> EventLoopFuture<Channel> {
@@ -46,7 +45,7 @@ public enum BGBConnector {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(tls.makeHandler(context: sslContext, serverHostname: endpoint.hostname))
+                    try sync.addHandler(tls.makeHandler(serverHostname: endpoint.hostname))
                     try sync.addHandler(
                         ByteToMessageHandler(
                             BGBFrameDecoder(

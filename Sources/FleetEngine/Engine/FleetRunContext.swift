@@ -12,6 +12,8 @@ final class FleetRunContext: Sendable {
     let identities: FleetIdentitySource
     let target: FleetTarget
     let tls: BGBTLSOptions
+    /// The TLS context every TCP session shares (nil: one NIOSSL context per session).
+    let leanTLS: BGBLeanTLSContext?
     let keepAliveInterval: UInt64
     let keepAliveSpread: Bool
     let clientVersion: ClientVersion
@@ -50,6 +52,11 @@ final class FleetRunContext: Sendable {
         self.identities = identities
         self.target = target
         self.tls = profile.tls
+        do {
+            self.leanTLS = try profile.tls.makeLeanContext()
+        } catch {
+            throw .invalid(key: "tls.engine", value: profile.tls.engine.rawValue, reason: "\(error)")
+        }
         self.keepAliveInterval = profile.keepAlive
         self.keepAliveSpread = profile.keepAliveSpread
         do {
@@ -92,14 +99,33 @@ final class FleetRunContext: Sendable {
 public protocol FleetIdentitySource: Sendable {
     /// How many identities there are.
     var count: Int { get }
-    /// The credentials of identity `index` (parsed on demand: called at every connect).
-    func credentials(for index: Int) throws -> BGBClientCredentials
+    /// The SMSID, certificate and key (DER) of identity `index`: called at every connect.
+    func rawCredentials(for index: Int) throws -> FleetRawCredentials
     /// The key that signs the HTTP Continues of identity `index` (spec §4.5); called at every
     /// HTTP connect. The default implementation has none and throws.
     func payloadSigner(for index: Int) throws -> BGBPayloadSigner
 }
 
+/// An identity as the pool stores it: nothing parsed, so nothing per session but the bytes.
+public struct FleetRawCredentials: Sendable {
+    public var smsID: SMSID
+    public var certificateDER: [UInt8]
+    public var privateKeyDER: [UInt8]
+
+    public init(smsID: SMSID, certificateDER: [UInt8], privateKeyDER: [UInt8]) {
+        self.smsID = smsID
+        self.certificateDER = certificateDER
+        self.privateKeyDER = privateKeyDER
+    }
+}
+
 extension FleetIdentitySource {
+    /// The credentials of identity `index` parsed for NIOSSL (the HTTP transport and `tls.engine: niossl`).
+    public func credentials(for index: Int) throws -> BGBClientCredentials {
+        let raw = try rawCredentials(for: index)
+        return try BGBClientCredentials(smsID: raw.smsID, certificateDER: raw.certificateDER, privateKeyDER: raw.privateKeyDER)
+    }
+
     public func payloadSigner(for index: Int) throws -> BGBPayloadSigner {
         throw FleetIdentitySourceError.noPayloadSigner(index: index)
     }

@@ -16,9 +16,9 @@ public struct PoolIdentitySource: FleetIdentitySource {
 
     public var count: Int { identities.count }
 
-    public func credentials(for index: Int) throws -> BGBClientCredentials {
+    public func rawCredentials(for index: Int) throws -> FleetRawCredentials {
         let identity = identities[index - (identities.first?.index ?? 0)]
-        return try BGBClientCredentials(
+        return FleetRawCredentials(
             smsID: try SMSID(identity.smsid.rawValue),
             certificateDER: identity.smsCertificate.certificateDER,
             privateKeyDER: identity.smsCertificate.privateKeyDER

@@ -33,7 +33,13 @@ extension FleetProfile {
             self.transport = value
         }
         if let tls = try reader.section("tls") {
-            try tls.checkKeys(["minimum", "maximum", "version"])
+            try tls.checkKeys(["minimum", "maximum", "version", "engine"])
+            if let engine = try tls.string("engine") {
+                guard let value = BGBTLSOptions.Engine(rawValue: engine) else {
+                    throw .invalid(key: "tls.engine", value: engine, reason: "use lean or niossl")
+                }
+                self.tls.engine = value
+            }
             if let version = try tls.tlsVersion("version") {
                 self.tls.minimumVersion = version
                 self.tls.maximumVersion = version

@@ -122,7 +122,7 @@ public struct FleetProfile: Hashable, Sendable {
             "mp": mp ?? "embedded simulator (127.0.0.1)",
             "port": String(port),
             "transport": transport.rawValue,
-            "tls": "\(tls.minimumVersion.rawValue)-\(tls.maximumVersion.rawValue)",
+            "tls": "\(tls.minimumVersion.rawValue)-\(tls.maximumVersion.rawValue) \(tls.engine.rawValue)",
             "sessions": String(sessions),
             "duration": DurationText.format(duration),
             "keepalive": DurationText.format(keepAlive),

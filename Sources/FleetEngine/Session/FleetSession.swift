@@ -107,23 +107,29 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
     }
 
     private func connectTCP() {
-        let credentials: BGBClientCredentials
-        let sslContext: NIOSSLContext
+        let smsID: SMSID
+        let tls: BGBConnectionTLS
         do {
-            let identity = try shared.identities.credentials(for: entry.identityIndex)
-            credentials = identity
-            smsID = identity.smsID
-            sslContext = try shared.tls.makeContext(credentials: identity)
+            if let leanTLS = shared.leanTLS {
+                let identity = try shared.identities.rawCredentials(for: entry.identityIndex)
+                smsID = identity.smsID
+                tls = .lean(leanTLS, certificateDER: identity.certificateDER, privateKeyDER: identity.privateKeyDER)
+            } else {
+                let identity = try shared.identities.credentials(for: entry.identityIndex)
+                smsID = identity.smsID
+                tls = .nioSSL(try shared.tls.makeContext(credentials: identity), shared.tls)
+            }
+            self.smsID = smsID
         } catch {
             shared.log("session \(index): cannot load identity \(entry.identityIndex): \(error)")
             fail(.other, permanent: true)
             return
         }
-        let configuration = sessionConfiguration(smsID: credentials.smsID)
+        let configuration = sessionConfiguration(smsID: smsID)
         let endpoint = endpoint(address: shared.target.tcpAddress)
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         let handlerBox = NIOLoopBound(BoxedHandler(), eventLoop: eventLoop)
-        BGBConnector.connect(on: eventLoop, to: endpoint, sslContext: sslContext, tls: shared.tls) {
+        BGBConnector.connect(on: eventLoop, to: endpoint, tls: tls) {
             let handler = BGBClientChannelHandler(configuration: configuration, delegate: loopBound.value)
             handlerBox.value.handler = handler
             return handler

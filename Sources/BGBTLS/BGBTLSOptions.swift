@@ -10,7 +10,7 @@ public struct BGBTLSOptions: Sendable, Hashable {
         case tls12 = "1.2"
         case tls13 = "1.3"
 
-        var nio: TLSVersion {
+        public var nio: TLSVersion {
             switch self {
             case .tls10: .tlsv1
             case .tls11: .tlsv11
@@ -29,33 +29,30 @@ public struct BGBTLSOptions: Sendable, Hashable {
         case certificateAuthority(pemFile: String)
     }
 
+    /// Which TLS implementation fleet sessions use.
+    public enum Engine: String, Sendable, Hashable, CaseIterable {
+        /// ``BGBLeanTLSHandler`` on one shared ``BGBLeanTLSContext`` (the default: about 4 KiB of
+        /// TLS state per idle session). CA validation always uses NIOSSL.
+        case lean
+        /// `NIOSSLClientHandler` with one `NIOSSLContext` per session (for comparison).
+        case niossl
+    }
+
     public var minimumVersion: Version
     public var maximumVersion: Version
     public var serverValidation: ServerValidation
+    public var engine: Engine
 
-    public init(minimumVersion: Version = .tls12, maximumVersion: Version = .tls12, serverValidation: ServerValidation = .none) {
+    public init(
+        minimumVersion: Version = .tls12,
+        maximumVersion: Version = .tls12,
+        serverValidation: ServerValidation = .none,
+        engine: Engine = .lean
+    ) {
         self.minimumVersion = minimumVersion
         self.maximumVersion = maximumVersion
         self.serverValidation = serverValidation
-    }
-
-    /// A TLS context presenting `credentials` as client certificate.
-    public func makeContext(credentials: BGBClientCredentials) throws -> NIOSSLContext {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.minimumTLSVersion = minimumVersion.nio
-        configuration.maximumTLSVersion = maximumVersion.nio
-        configuration.certificateChain = [.certificate(credentials.certificate)]
-        configuration.privateKey = .privateKey(credentials.privateKey)
-        switch serverValidation {
-        case .none:
-            configuration.certificateVerification = .none
-        case .pinned:
-            configuration.certificateVerification = .noHostnameVerification
-        case .certificateAuthority(let pemFile):
-            configuration.certificateVerification = .fullVerification
-            configuration.trustRoots = .file(pemFile)
-        }
-        return try NIOSSLContext(configuration: configuration)
+        self.engine = engine
     }
 
     /// The TLS handler for one connection.
@@ -71,7 +68,7 @@ public struct BGBTLSOptions: Sendable, Hashable {
         return try NIOSSLClientHandler(context: context, serverHostname: sni)
     }
 
-    static func isIPAddress(_ host: String) -> Bool {
+    public static func isIPAddress(_ host: String) -> Bool {
         (try? SocketAddress(ipAddress: host, port: 0)) != nil
     }
 }

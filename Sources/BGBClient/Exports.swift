@@ -1,0 +1,2 @@
+// The TLS options and handlers are part of the client API.
+@_exported import BGBTLS

@@ -1,0 +1,23 @@
+import BGBTLS
+import NIOSSL
+
+extension BGBTLSOptions {
+    /// A TLS context presenting `credentials` as client certificate.
+    public func makeContext(credentials: BGBClientCredentials) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = minimumVersion.nio
+        configuration.maximumTLSVersion = maximumVersion.nio
+        configuration.certificateChain = [.certificate(credentials.certificate)]
+        configuration.privateKey = .privateKey(credentials.privateKey)
+        switch serverValidation {
+        case .none:
+            configuration.certificateVerification = .none
+        case .pinned:
+            configuration.certificateVerification = .noHostnameVerification
+        case .certificateAuthority(let pemFile):
+            configuration.certificateVerification = .fullVerification
+            configuration.trustRoots = .file(pemFile)
+        }
+        return try NIOSSLContext(configuration: configuration)
+    }
+}

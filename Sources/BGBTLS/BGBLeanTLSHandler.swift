@@ -1,0 +1,372 @@
+internal import CNIOBoringSSL
+import NIOCore
+import NIOTLS
+
+/// A TLS client handler for fleet sessions: BoringSSL driven directly, with nothing held per
+/// connection while it is idle but BoringSSL's own state (see ``BGBLeanTLSContext``).
+///
+/// Ciphertext moves through a BIO that reads from the buffer being delivered by `channelRead` and
+/// writes into a buffer that is handed to the channel at once, so no record-sized buffer lives
+/// between reads. Plaintext writes issued before the handshake completes wait and go out after it.
+/// `close` sends close_notify and closes TCP without waiting for the server's (TLS allows it; the
+/// SDK closes the same way). When the handshake completes it fires
+/// `TLSUserEvent.handshakeCompleted`, as `NIOSSLClientHandler` does, so the session handler above
+/// works on either.
+public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        case idle
+        case handshaking
+        case active
+        case closed
+    }
+
+    private let tlsContext: BGBLeanTLSContext
+    private var certificateDER: [UInt8]
+    private var privateKeyDER: [UInt8]
+    private let serverName: String?
+    private var state: State = .idle
+    private var ssl: OpaquePointer?
+    /// Ciphertext received but not yet consumed by BoringSSL (only between reads of a split record).
+    private var inbound: ByteBuffer?
+    /// Ciphertext BoringSSL produced during the current call, written to the channel right after.
+    private var outbound: ByteBuffer?
+    private var allocator = ByteBufferAllocator()
+    /// Plaintext written before the handshake completed.
+    private var pendingWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
+    private var pendingFlush = false
+
+    /// - Parameters:
+    ///   - context: the run's shared context.
+    ///   - certificateDER: the client's certificate (DER), presented for mutual TLS.
+    ///   - privateKeyDER: its private key (DER: PKCS#1, PKCS#8 or SEC1).
+    ///   - serverHostname: sent as SNI when it is a DNS name (never for an IP address).
+    public init(context: BGBLeanTLSContext, certificateDER: [UInt8], privateKeyDER: [UInt8], serverHostname: String?) {
+        self.tlsContext = context
+        self.certificateDER = certificateDER
+        self.privateKeyDER = privateKeyDER
+        self.serverName = serverHostname.flatMap { BGBTLSOptions.isIPAddress($0) ? nil : $0 }
+    }
+
+    deinit {
+        freeConnection()
+    }
+
+    // MARK: Lifecycle
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        allocator = context.channel.allocator
+        if context.channel.isActive { startHandshake(context: context) }
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        failPendingWrites(ChannelError.ioOnClosedChannel)
+        freeConnection()
+        state = .closed
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        startHandshake(context: context)
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        let wasHandshaking = state == .handshaking
+        state = .closed
+        failPendingWrites(ChannelError.ioOnClosedChannel)
+        freeConnection()
+        if wasHandshaking { context.fireErrorCaught(BGBLeanTLSError(.closedDuringHandshake)) }
+        context.fireChannelInactive()
+    }
+
+    private func startHandshake(context: ChannelHandlerContext) {
+        guard state == .idle else { return }
+        state = .handshaking
+        do {
+            ssl = try makeConnection()
+        } catch {
+            fail(context: context, error: error)
+            return
+        }
+        // The DER copies are no longer needed: BoringSSL holds the parsed key until the handshake ends.
+        certificateDER = []
+        privateKeyDER = []
+        driveHandshake(context: context)
+    }
+
+    private func makeConnection() throws -> OpaquePointer {
+        guard let ssl = SSL_new(tlsContext.context) else { throw BGBLeanTLSError.drainingErrorQueue(.setupFailed) }
+        do {
+            try loadCredentials(into: ssl)
+            SSL_set_shed_handshake_config(ssl, 1)
+            if let serverName {
+                guard SSL_set_tlsext_host_name(ssl, serverName) == 1 else {
+                    throw BGBLeanTLSError.drainingErrorQueue(.setupFailed)
+                }
+            }
+            guard let bio = BIO_new(BGBLeanTLSHandler.bioMethod) else { throw BGBLeanTLSError.drainingErrorQueue(.setupFailed) }
+            BIO_set_data(bio, Unmanaged.passUnretained(self).toOpaque())
+            BIO_set_init(bio, 1)
+            // One reference covers both directions when rbio == wbio.
+            SSL_set_bio(ssl, bio, bio)
+            SSL_set_connect_state(ssl)
+            return ssl
+        } catch {
+            SSL_free(ssl)
+            throw error
+        }
+    }
+
+    private func loadCredentials(into ssl: OpaquePointer) throws {
+        let key: OpaquePointer? = privateKeyDER.withUnsafeBufferPointer { bytes in
+            var cursor = bytes.baseAddress
+            return d2i_AutoPrivateKey(nil, &cursor, bytes.count)
+        }
+        guard let key else { throw BGBLeanTLSError.drainingErrorQueue(.badCredentials) }
+        defer { EVP_PKEY_free(key) }
+        let certificate: OpaquePointer? = certificateDER.withUnsafeBufferPointer { bytes in
+            CRYPTO_BUFFER_new(bytes.baseAddress, bytes.count, nil)
+        }
+        guard let certificate else { throw BGBLeanTLSError.drainingErrorQueue(.badCredentials) }
+        defer { CRYPTO_BUFFER_free(certificate) }
+        var chain: [OpaquePointer?] = [certificate]
+        let loaded = SSL_set_chain_and_key(ssl, &chain, 1, key, nil)
+        guard loaded == 1 else { throw BGBLeanTLSError.drainingErrorQueue(.badCredentials) }
+    }
+
+    private func freeConnection() {
+        guard let ssl else { return }
+        if let bio = SSL_get_rbio(ssl) { BIO_set_data(bio, nil) }
+        SSL_free(ssl)
+        self.ssl = nil
+        inbound = nil
+        outbound = nil
+    }
+
+    // MARK: Inbound
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        if inbound == nil {
+            inbound = bytes
+        } else {
+            inbound!.writeBuffer(&bytes)
+        }
+        switch state {
+        case .handshaking:
+            driveHandshake(context: context)
+            if state == .active { readPlaintext(context: context) }
+        case .active:
+            readPlaintext(context: context)
+        case .idle, .closed:
+            inbound = nil
+        }
+        if inbound?.readableBytes == 0 { inbound = nil }
+    }
+
+    private func driveHandshake(context: ChannelHandlerContext) {
+        guard let ssl else { return }
+        let result = SSL_do_handshake(ssl)
+        writeOutbound(context: context, promise: nil, flush: true)
+        guard result == 1 else {
+            let error = SSL_get_error(ssl, result)
+            if error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE { return }
+            fail(context: context, error: BGBLeanTLSError.drainingErrorQueue(.handshakeFailed))
+            return
+        }
+        if let pinned = tlsContext.pinnedServerCertificate, peerLeafCertificate() != pinned {
+            fail(context: context, error: BGBLeanTLSError(.pinnedCertificateMismatch))
+            return
+        }
+        state = .active
+        // Writes issued during the handshake go first, in order, then the handlers above learn
+        // that the handshake completed.
+        let writes = pendingWrites
+        pendingWrites = []
+        for (buffer, promise) in writes {
+            if state == .active {
+                encrypt(context: context, buffer, promise: promise)
+            } else {
+                promise?.fail(ChannelError.ioOnClosedChannel)
+            }
+        }
+        if pendingFlush || !writes.isEmpty {
+            pendingFlush = false
+            context.flush()
+        }
+        guard state == .active else { return }
+        context.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: nil))
+    }
+
+    /// The server's leaf certificate (DER) after the handshake.
+    private func peerLeafCertificate() -> [UInt8]? {
+        guard let ssl, let chain = SSL_get0_peer_certificates(ssl), OPENSSL_sk_num(chain) > 0,
+            let leaf = OPENSSL_sk_value(chain, 0)
+        else { return nil }
+        let buffer = OpaquePointer(leaf)
+        return Array(UnsafeBufferPointer(start: CRYPTO_BUFFER_data(buffer), count: CRYPTO_BUFFER_len(buffer)))
+    }
+
+    private func readPlaintext(context: ChannelHandlerContext) {
+        while state == .active, let ssl {
+            var plaintext = allocator.buffer(capacity: 2048)
+            var result: Int32 = 0
+            plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: 2048) { pointer in
+                result = SSL_read(ssl, pointer.baseAddress, Int32(clamping: pointer.count))
+                return max(0, Int(result))
+            }
+            if result > 0 {
+                context.fireChannelRead(wrapInboundOut(plaintext))
+                // Nothing decrypted left and no ciphertext to read: another SSL_read would only
+                // say WANT_READ (and cost a buffer).
+                if SSL_pending(ssl) == 0, (inbound?.readableBytes ?? 0) == 0 { return }
+                continue
+            }
+            let error = SSL_get_error(ssl, result)
+            // Alerts or post-handshake messages may have produced output.
+            writeOutbound(context: context, promise: nil, flush: true)
+            switch error {
+            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                return
+            case SSL_ERROR_ZERO_RETURN:
+                // close_notify from the server: the session is over.
+                state = .closed
+                context.close(promise: nil)
+                return
+            default:
+                fail(context: context, error: BGBLeanTLSError.drainingErrorQueue(.recordFailed))
+                return
+            }
+        }
+    }
+
+    // MARK: Outbound
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let buffer = unwrapOutboundIn(data)
+        switch state {
+        case .idle, .handshaking:
+            pendingWrites.append((buffer, promise))
+        case .active:
+            encrypt(context: context, buffer, promise: promise)
+        case .closed:
+            promise?.fail(ChannelError.ioOnClosedChannel)
+        }
+    }
+
+    public func flush(context: ChannelHandlerContext) {
+        if state == .active {
+            context.flush()
+        } else {
+            pendingFlush = true
+        }
+    }
+
+    public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if state == .active, mode != .input, let ssl {
+            // close_notify, then TCP close; the server's close_notify is not awaited.
+            _ = SSL_shutdown(ssl)
+            writeOutbound(context: context, promise: nil, flush: true)
+        }
+        if mode != .input { state = .closed }
+        failPendingWrites(ChannelError.ioOnClosedChannel)
+        context.close(mode: mode, promise: promise)
+    }
+
+    private func encrypt(context: ChannelHandlerContext, _ buffer: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        guard let ssl else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        guard buffer.readableBytes > 0 else {
+            promise?.succeed()
+            return
+        }
+        let result = buffer.withUnsafeReadableBytes { bytes in
+            SSL_write(ssl, bytes.baseAddress, Int32(clamping: bytes.count))
+        }
+        guard result == buffer.readableBytes else {
+            // Without partial writes and with a BIO that always accepts, anything else is an error.
+            promise?.fail(BGBLeanTLSError.drainingErrorQueue(.recordFailed))
+            fail(context: context, error: BGBLeanTLSError.drainingErrorQueue(.recordFailed))
+            return
+        }
+        writeOutbound(context: context, promise: promise, flush: false)
+    }
+
+    /// Hands the ciphertext produced so far to the channel.
+    private func writeOutbound(context: ChannelHandlerContext, promise: EventLoopPromise<Void>?, flush: Bool) {
+        guard let bytes = outbound else {
+            promise?.succeed()
+            return
+        }
+        outbound = nil
+        context.write(wrapOutboundOut(bytes), promise: promise)
+        if flush { context.flush() }
+    }
+
+    private func failPendingWrites(_ error: Error) {
+        guard !pendingWrites.isEmpty else { return }
+        let writes = pendingWrites
+        pendingWrites = []
+        for (_, promise) in writes { promise?.fail(error) }
+    }
+
+    private func fail(context: ChannelHandlerContext, error: Error) {
+        guard state != .closed else { return }
+        state = .closed
+        failPendingWrites(error)
+        context.fireErrorCaught(error)
+        context.close(promise: nil)
+    }
+
+    // MARK: BIO
+
+    fileprivate func bioRead(into pointer: UnsafeMutableRawBufferPointer) -> Int32 {
+        guard var buffer = inbound, buffer.readableBytes > 0 else { return -1 }
+        let count = min(pointer.count, buffer.readableBytes)
+        buffer.withUnsafeReadableBytes { bytes in
+            pointer.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: count)
+        }
+        buffer.moveReaderIndex(forwardBy: count)
+        inbound = buffer
+        return Int32(count)
+    }
+
+    fileprivate func bioWrite(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+        if outbound == nil { outbound = allocator.buffer(capacity: max(bytes.count, 256)) }
+        outbound!.writeBytes(bytes)
+        return Int32(bytes.count)
+    }
+
+    /// The BIO method shared by every lean TLS connection: reads from ``inbound``, writes to ``outbound``.
+    nonisolated(unsafe) static let bioMethod: OpaquePointer = {
+        guard let method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "bgbfleet lean TLS") else {
+            preconditionFailure("BoringSSL could not create a BIO method")
+        }
+        BIO_meth_set_read(method) { bio, buffer, length in
+            guard let bio, let buffer, length > 0 else { return 0 }
+            BIO_clear_retry_flags(bio)
+            guard let owner = BIO_get_data(bio) else { return -1 }
+            let handler = Unmanaged<BGBLeanTLSHandler>.fromOpaque(owner).takeUnretainedValue()
+            let count = handler.bioRead(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(length)))
+            if count < 0 { BIO_set_retry_read(bio) }
+            return count
+        }
+        BIO_meth_set_write(method) { bio, buffer, length in
+            guard let bio, let buffer, length > 0 else { return 0 }
+            BIO_clear_retry_flags(bio)
+            guard let owner = BIO_get_data(bio) else { return -1 }
+            let handler = Unmanaged<BGBLeanTLSHandler>.fromOpaque(owner).takeUnretainedValue()
+            return handler.bioWrite(UnsafeRawBufferPointer(start: buffer, count: Int(length)))
+        }
+        BIO_meth_set_ctrl(method) { _, command, _, _ in
+            command == BIO_CTRL_FLUSH ? 1 : 0
+        }
+        return method
+    }()
+}

@@ -1,0 +1,291 @@
+import BGBClient
+import Crypto
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import SwiftASN1
+import Testing
+import X509
+
+/// A self-signed P-256 certificate and its key, as DER (generated per test run: cheap).
+struct TLSTestIdentity {
+    let certificateDER: [UInt8]
+    let privateKeyDER: [UInt8]
+
+    init(commonName: String) throws {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName(commonName) }
+        let now = Date()
+        let certificate = try Certificate(
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: Certificate.PublicKey(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600),
+            notValidAfter: now.addingTimeInterval(3600),
+            issuer: name,
+            subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: Certificate.Extensions {},
+            issuerPrivateKey: Certificate.PrivateKey(key)
+        )
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        certificateDER = serializer.serializedBytes
+        privateKeyDER = Array(key.derRepresentation)
+    }
+}
+
+/// What the loopback TLS server saw: the client's certificate, the bytes, and how TLS ended.
+final class ServerRecord: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var _peerCertificate: [UInt8]?
+    private var _received: [UInt8] = []
+    private var _errors: [String] = []
+    let closed: EventLoopPromise<Void>
+
+    init(eventLoop: EventLoop) { closed = eventLoop.makePromise() }
+
+    var peerCertificate: [UInt8]? { lock.withLock { _peerCertificate } }
+    var received: [UInt8] { lock.withLock { _received } }
+    var errors: [String] { lock.withLock { _errors } }
+    func setPeer(_ der: [UInt8]?) { lock.withLock { _peerCertificate = der } }
+    func append(_ bytes: [UInt8]) { lock.withLock { _received += bytes } }
+    func error(_ text: String) { lock.withLock { _errors.append(text) } }
+}
+
+/// Echoes every byte back and records what it saw.
+final class EchoRecordingHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let record: ServerRecord
+    init(record: ServerRecord) { self.record = record }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent {
+            let handler = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
+            let peer = handler?.peerCertificate.flatMap { try? $0.toDERBytes() }
+            record.setPeer(peer)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        record.append(Array(buffer.readableBytesView))
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        record.error("\(error)")
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        record.closed.succeed()
+    }
+}
+
+/// Collects what the client side of the pipeline sees above the lean TLS handler.
+final class ClientProbe: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    private let lock = NIOLock()
+    private var _received: [UInt8] = []
+    private var _errors: [Error] = []
+    let handshake: EventLoopPromise<Void>
+    let inactive: EventLoopPromise<Void>
+    let expectedBytes: Int
+    let receivedAll: EventLoopPromise<Void>
+
+    init(eventLoop: EventLoop, expectedBytes: Int) {
+        handshake = eventLoop.makePromise()
+        inactive = eventLoop.makePromise()
+        receivedAll = eventLoop.makePromise()
+        self.expectedBytes = expectedBytes
+    }
+
+    var received: [UInt8] { lock.withLock { _received } }
+    var errors: [Error] { lock.withLock { _errors } }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent { handshake.succeed() }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let count = lock.withLock {
+            _received += unwrapInboundIn(data).readableBytesView
+            return _received.count
+        }
+        if count >= expectedBytes { receivedAll.succeed() }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        lock.withLock { _errors.append(error) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        handshake.fail(ChannelError.ioOnClosedChannel)
+        receivedAll.fail(ChannelError.ioOnClosedChannel)
+        inactive.succeed()
+    }
+}
+
+/// A server that is not TLS: answers `reply` when the connection is up (or closes at once when
+/// it is empty), then holds the connection.
+final class ReplyThenHoldHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let reply: String
+    init(reply: String) { self.reply = reply }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if reply.isEmpty {
+            context.close(promise: nil)
+        } else {
+            context.writeAndFlush(NIOAny(ByteBuffer(string: reply)), promise: nil)
+        }
+    }
+}
+
+@Suite("Lean TLS handler against a NIOSSL server on loopback")
+struct LeanTLSHandlerTests {
+    let server = try! TLSTestIdentity(commonName: "lean TLS test server")
+    let client = try! TLSTestIdentity(commonName: "lean TLS test client")
+
+    /// A NIOSSL echo server that requires a client certificate (any) and records it.
+    func startServer(version: TLSVersion, record: @escaping @Sendable (EventLoop) -> ServerRecord) async throws -> (Channel, NIOLockedValueBox<ServerRecord?>) {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: server.certificateDER, format: .der))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: server.privateKeyDER, format: .der))
+        )
+        configuration.minimumTLSVersion = version
+        configuration.maximumTLSVersion = version
+        configuration.certificateVerification = .noHostnameVerification
+        let context = try NIOSSLContext(configuration: configuration)
+        let last = NIOLockedValueBox<ServerRecord?>(nil)
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { child in
+                child.eventLoop.makeCompletedFuture {
+                    let serverRecord = record(child.eventLoop)
+                    last.withLockedValue { $0 = serverRecord }
+                    let tls = NIOSSLServerHandler(context: context) { _, promise in promise.succeed(.certificateVerified) }
+                    try child.pipeline.syncOperations.addHandler(tls)
+                    try child.pipeline.syncOperations.addHandler(EchoRecordingHandler(record: serverRecord))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return (channel, last)
+    }
+
+    func connect(to address: SocketAddress, tls: BGBConnectionTLS, probe: @escaping @Sendable (EventLoop) -> ClientProbe) async throws -> (Channel, ClientProbe) {
+        let box = NIOLockedValueBox<ClientProbe?>(nil)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let clientProbe = probe(channel.eventLoop)
+                    box.withLockedValue { $0 = clientProbe }
+                    try channel.pipeline.syncOperations.addHandler(tls.makeHandler(serverHostname: "127.0.0.1"))
+                    try channel.pipeline.syncOperations.addHandler(clientProbe)
+                }
+            }
+            .connect(to: address).get()
+        return (channel, box.withLockedValue { $0! })
+    }
+
+    @Test("mutual TLS round trip: the server sees the client's certificate, large writes echo intact", arguments: [
+        BGBTLSOptions.Version.tls10, .tls12, .tls13,
+    ])
+    func roundTrip(version: BGBTLSOptions.Version) async throws {
+        let (listener, lastRecord) = try await startServer(version: version.nio) { ServerRecord(eventLoop: $0) }
+        defer { try? listener.close().wait() }
+        let context = try BGBLeanTLSContext(options: BGBTLSOptions(minimumVersion: version, maximumVersion: version))
+        // 100 KB: several records each way, and records split across reads.
+        let payload = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let (channel, probe) = try await connect(
+            to: listener.localAddress!,
+            tls: .lean(context, certificateDER: client.certificateDER, privateKeyDER: client.privateKeyDER)
+        ) { ClientProbe(eventLoop: $0, expectedBytes: payload.count) }
+        // Written before the handshake completes: held, then sent.
+        try await channel.writeAndFlush(ByteBuffer(bytes: payload)).get()
+        try await probe.handshake.futureResult.get()
+        try await probe.receivedAll.futureResult.get()
+        #expect(probe.received == payload)
+        let record = try #require(lastRecord.withLockedValue { $0 })
+        #expect(record.peerCertificate == client.certificateDER)
+        #expect(record.received == payload)
+        // Our close sends close_notify: the server sees a clean TLS shutdown, not an unclean one.
+        try await channel.close()
+        try await record.closed.futureResult.get()
+        #expect(!record.errors.contains { $0.contains("uncleanShutdown") })
+        #expect(probe.errors.isEmpty)
+    }
+
+    @Test("a pinned server certificate is accepted when it matches and refused when it does not")
+    func pinned() async throws {
+        let (listener, _) = try await startServer(version: .tlsv12) { ServerRecord(eventLoop: $0) }
+        defer { try? listener.close().wait() }
+        let matching = try BGBLeanTLSContext(options: BGBTLSOptions(serverValidation: .pinned(server.certificateDER)))
+        let (good, goodProbe) = try await connect(
+            to: listener.localAddress!,
+            tls: .lean(matching, certificateDER: client.certificateDER, privateKeyDER: client.privateKeyDER)
+        ) { ClientProbe(eventLoop: $0, expectedBytes: 1) }
+        try await goodProbe.handshake.futureResult.get()
+        try await good.close()
+
+        let other = try TLSTestIdentity(commonName: "someone else")
+        let mismatching = try BGBLeanTLSContext(options: BGBTLSOptions(serverValidation: .pinned(other.certificateDER)))
+        let (_, badProbe) = try await connect(
+            to: listener.localAddress!,
+            tls: .lean(mismatching, certificateDER: client.certificateDER, privateKeyDER: client.privateKeyDER)
+        ) { ClientProbe(eventLoop: $0, expectedBytes: 1) }
+        await #expect(throws: (any Error).self) { try await badProbe.handshake.futureResult.get() }
+        try await badProbe.inactive.futureResult.get()
+        let error = try #require(badProbe.errors.first as? BGBLeanTLSError)
+        #expect(error.kind == .pinnedCertificateMismatch)
+    }
+
+    @Test("CA validation is refused by the lean context (it stays on NIOSSL)")
+    func certificateAuthorityNeedsNIOSSL() throws {
+        let options = BGBTLSOptions(serverValidation: .certificateAuthority(pemFile: "/nonexistent.pem"))
+        #expect(!options.supportsLeanTLS)
+        #expect(try options.makeLeanContext() == nil)
+        #expect(throws: BGBLeanTLSError.self) { try BGBLeanTLSContext(options: options) }
+        #expect(try BGBTLSOptions(engine: .niossl).makeLeanContext() == nil)
+    }
+
+    @Test("a key that is not DER fails the connection with badCredentials")
+    func badCredentials() async throws {
+        let (listener, _) = try await startServer(version: .tlsv12) { ServerRecord(eventLoop: $0) }
+        defer { try? listener.close().wait() }
+        let context = try BGBLeanTLSContext(options: BGBTLSOptions())
+        let (_, probe) = try await connect(
+            to: listener.localAddress!,
+            tls: .lean(context, certificateDER: client.certificateDER, privateKeyDER: [0x30, 0x03, 0x02, 0x01, 0x00])
+        ) { ClientProbe(eventLoop: $0, expectedBytes: 1) }
+        try await probe.inactive.futureResult.get()
+        let error = try #require(probe.errors.first as? BGBLeanTLSError)
+        #expect(error.kind == .badCredentials)
+    }
+
+    @Test("a server that is not TLS: garbage fails the handshake, an early close is reported as such")
+    func notTLS() async throws {
+        for reply in ["HTTP/1.1 400 Bad Request\r\n\r\n", ""] {
+            let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .childChannelInitializer { child in
+                    child.pipeline.addHandler(ReplyThenHoldHandler(reply: reply))
+                }
+                .bind(host: "127.0.0.1", port: 0).get()
+            defer { try? listener.close().wait() }
+            let context = try BGBLeanTLSContext(options: BGBTLSOptions())
+            let (_, probe) = try await connect(
+                to: listener.localAddress!,
+                tls: .lean(context, certificateDER: client.certificateDER, privateKeyDER: client.privateKeyDER)
+            ) { ClientProbe(eventLoop: $0, expectedBytes: 1) }
+            try await probe.inactive.futureResult.get()
+            // An early close may arrive as a reset first; the TLS layer still says why the handshake ended.
+            let error = try #require(probe.errors.compactMap { $0 as? BGBLeanTLSError }.first)
+            #expect(error.kind == (reply.isEmpty ? .closedDuringHandshake : .handshakeFailed), "reply \(reply.debugDescription): \(error)")
+        }
+    }
+}
