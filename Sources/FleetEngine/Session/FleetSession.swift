@@ -1,5 +1,6 @@
 import BGBClient
 import BGBProtocol
+import CCMMessaging
 import FleetMetrics
 import NIOCore
 import NIOPosix
@@ -113,7 +114,12 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
             if let leanTLS = shared.leanTLS {
                 let identity = try shared.identities.rawCredentials(for: entry.identityIndex)
                 smsID = identity.smsID
-                tls = .lean(leanTLS, certificateDER: identity.certificateDER, privateKeyDER: identity.privateKeyDER)
+                // RSA: OpenSSL signs the CertificateVerify (TLS 1.2), about twice as fast as BoringSSL.
+                var signer: (any BGBTLSSigner)?
+                if leanTLS.usesSigners, let key = try? OpenSSLRSA.SigningKey(derRepresentation: identity.privateKeyDER), key.isRSA {
+                    signer = key
+                }
+                tls = .lean(leanTLS, certificateDER: identity.certificateDER, privateKeyDER: identity.privateKeyDER, signer: signer)
             } else {
                 let identity = try shared.identities.credentials(for: entry.identityIndex)
                 smsID = identity.smsID
