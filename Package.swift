@@ -131,7 +131,6 @@ let package = Package(
             dependencies: [
                 "BGBProtocol",
                 "BGBClient",
-                "CCMMessaging",
                 "FleetIdentity",
                 "FleetMetrics",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -203,8 +202,6 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-                "CCMMessaging",
             ]
         ),
         .testTarget(

@@ -4,21 +4,19 @@ import NIOSSL
 /// How one TCP connection does TLS: the handler ``BGBConnector`` puts first in the pipeline.
 public enum BGBConnectionTLS: Sendable {
     /// BoringSSL driven directly on a context shared by the whole fleet (``BGBLeanTLSHandler``):
-    /// the certificate and key go in per connection and are shed after the handshake. With a
-    /// `signer` (TLS 1.2), the CertificateVerify is signed by it instead of BoringSSL.
-    case lean(BGBLeanTLSContext, certificateDER: [UInt8], privateKeyDER: [UInt8], signer: (any BGBTLSSigner)? = nil)
+    /// the certificate and key go in per connection and are shed after the handshake.
+    case lean(BGBLeanTLSContext, certificateDER: [UInt8], privateKeyDER: [UInt8])
     /// NIOSSL with a context built for this client's certificate (needed for CA validation).
     case nioSSL(NIOSSLContext, BGBTLSOptions)
 
     /// The TLS handler for one connection to `serverHostname` (SNI only for DNS names).
     public func makeHandler(serverHostname: String?) throws -> any ChannelHandler {
         switch self {
-        case .lean(let context, let certificateDER, let privateKeyDER, let signer):
+        case .lean(let context, let certificateDER, let privateKeyDER):
             return BGBLeanTLSHandler(
                 context: context,
                 certificateDER: certificateDER,
                 privateKeyDER: privateKeyDER,
-                signer: signer,
                 serverHostname: serverHostname
             )
         case .nioSSL(let context, let options):

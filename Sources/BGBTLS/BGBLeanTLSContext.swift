@@ -19,8 +19,6 @@ public final class BGBLeanTLSContext: @unchecked Sendable {
     let pool: OpaquePointer
     /// The DER of the only server certificate accepted, or nil to accept any (the SDK's default).
     public let pinnedServerCertificate: [UInt8]?
-    /// Whether connections use a ``BGBTLSSigner`` when given one: TLS 1.2 only (see there).
-    public let usesSigners: Bool
 
     /// - Throws: ``BGBLeanTLSError`` when `options` asks for CA validation or BoringSSL refuses a setting.
     public init(options: BGBTLSOptions) throws {
@@ -30,7 +28,6 @@ public final class BGBLeanTLSContext: @unchecked Sendable {
         case .certificateAuthority:
             throw BGBLeanTLSError(.setupFailed, details: ["CA validation is not supported by lean TLS"])
         }
-        usesSigners = options.minimumVersion == .tls12 && options.maximumVersion == .tls12
         guard let method = TLS_with_buffers_method(), let context = SSL_CTX_new(method) else {
             throw BGBLeanTLSError.drainingErrorQueue(.setupFailed)
         }

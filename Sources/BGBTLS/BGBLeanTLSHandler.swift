@@ -29,8 +29,6 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     private var certificateDER: [UInt8]
     private var privateKeyDER: [UInt8]
     private let serverName: String?
-    /// Signs the CertificateVerify instead of BoringSSL (TLS 1.2); dropped with the handshake.
-    private var signer: (any BGBTLSSigner)?
     private var state: State = .idle
     private var ssl: OpaquePointer?
     /// Ciphertext received but not yet consumed by BoringSSL (only between reads of a split record).
@@ -46,20 +44,11 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     ///   - context: the run's shared context.
     ///   - certificateDER: the client's certificate (DER), presented for mutual TLS.
     ///   - privateKeyDER: its private key (DER: PKCS#1, PKCS#8 or SEC1).
-    ///   - signer: signs the CertificateVerify in place of BoringSSL when the context allows it
-    ///     (``BGBLeanTLSContext/usesSigners``); the key DER is then not parsed at all.
     ///   - serverHostname: sent as SNI when it is a DNS name (never for an IP address).
-    public init(
-        context: BGBLeanTLSContext,
-        certificateDER: [UInt8],
-        privateKeyDER: [UInt8],
-        signer: (any BGBTLSSigner)? = nil,
-        serverHostname: String?
-    ) {
+    public init(context: BGBLeanTLSContext, certificateDER: [UInt8], privateKeyDER: [UInt8], serverHostname: String?) {
         self.tlsContext = context
         self.certificateDER = certificateDER
         self.privateKeyDER = privateKeyDER
-        self.signer = context.usesSigners ? signer : nil
         self.serverName = serverHostname.flatMap { BGBTLSOptions.isIPAddress($0) ? nil : $0 }
     }
 
@@ -133,54 +122,21 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func loadCredentials(into ssl: OpaquePointer) throws {
-        let certificate: OpaquePointer? = certificateDER.withUnsafeBufferPointer { bytes in
-            CRYPTO_BUFFER_new(bytes.baseAddress, bytes.count, nil)
-        }
-        guard let certificate else { throw BGBLeanTLSError.drainingErrorQueue(.badCredentials) }
-        defer { CRYPTO_BUFFER_free(certificate) }
-        var chain: [OpaquePointer?] = [certificate]
-        if signer != nil {
-            // The signer holds the key: only RSASSA-PKCS1-v1_5 SHA-256 is offered for it.
-            var algorithms: [UInt16] = [UInt16(SSL_SIGN_RSA_PKCS1_SHA256)]
-            guard SSL_set_chain_and_key(ssl, &chain, 1, nil, BGBLeanTLSHandler.signerKeyMethod) == 1,
-                SSL_set_signing_algorithm_prefs(ssl, &algorithms, 1) == 1
-            else { throw BGBLeanTLSError.drainingErrorQueue(.badCredentials) }
-            return
-        }
         let key: OpaquePointer? = privateKeyDER.withUnsafeBufferPointer { bytes in
             var cursor = bytes.baseAddress
             return d2i_AutoPrivateKey(nil, &cursor, bytes.count)
         }
         guard let key else { throw BGBLeanTLSError.drainingErrorQueue(.badCredentials) }
         defer { EVP_PKEY_free(key) }
-        guard SSL_set_chain_and_key(ssl, &chain, 1, key, nil) == 1 else {
-            throw BGBLeanTLSError.drainingErrorQueue(.badCredentials)
+        let certificate: OpaquePointer? = certificateDER.withUnsafeBufferPointer { bytes in
+            CRYPTO_BUFFER_new(bytes.baseAddress, bytes.count, nil)
         }
+        guard let certificate else { throw BGBLeanTLSError.drainingErrorQueue(.badCredentials) }
+        defer { CRYPTO_BUFFER_free(certificate) }
+        var chain: [OpaquePointer?] = [certificate]
+        let loaded = SSL_set_chain_and_key(ssl, &chain, 1, key, nil)
+        guard loaded == 1 else { throw BGBLeanTLSError.drainingErrorQueue(.badCredentials) }
     }
-
-    /// The private key method of connections with a ``BGBTLSSigner``: signs synchronously.
-    nonisolated(unsafe) static let signerKeyMethod: UnsafeMutablePointer<SSL_PRIVATE_KEY_METHOD> = {
-        let method = UnsafeMutablePointer<SSL_PRIVATE_KEY_METHOD>.allocate(capacity: 1)
-        method.initialize(
-            to: SSL_PRIVATE_KEY_METHOD(
-                sign: { ssl, out, outLength, maximumLength, algorithm, input, inputLength in
-                    guard let ssl, let out, let outLength, algorithm == UInt16(SSL_SIGN_RSA_PKCS1_SHA256),
-                        let bio = SSL_get_rbio(ssl), let owner = BIO_get_data(bio)
-                    else { return ssl_private_key_failure }
-                    let handler = Unmanaged<BGBLeanTLSHandler>.fromOpaque(owner).takeUnretainedValue()
-                    guard let signature = handler.signer?.signPKCS1SHA256(UnsafeRawBufferPointer(start: input, count: inputLength)),
-                        signature.count <= maximumLength
-                    else { return ssl_private_key_failure }
-                    signature.withUnsafeBytes { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                    outLength.pointee = signature.count
-                    return ssl_private_key_success
-                },
-                decrypt: nil,
-                complete: nil
-            )
-        )
-        return method
-    }()
 
     private func freeConnection() {
         guard let ssl else { return }
@@ -227,7 +183,6 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
             return
         }
         state = .active
-        signer = nil
         // Writes issued during the handshake go first, in order, then the handlers above learn
         // that the handshake completed.
         let writes = pendingWrites

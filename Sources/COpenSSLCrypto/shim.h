@@ -57,6 +57,4 @@ static inline int bgb_rsa_sign_sha256_digest(EVP_PKEY *key, const unsigned char 
 }
 
 static inline int bgb_key_size_bytes(EVP_PKEY *key) { return EVP_PKEY_get_size(key); }
-
-static inline int bgb_key_is_rsa(EVP_PKEY *key) { return EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA; }
 #endif

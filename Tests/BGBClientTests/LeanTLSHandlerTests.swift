@@ -1,7 +1,5 @@
 import BGBClient
-import CCMMessaging
 import Crypto
-import _CryptoExtras
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -17,40 +15,26 @@ struct TLSTestIdentity {
     let certificateDER: [UInt8]
     let privateKeyDER: [UInt8]
 
-    /// An RSA-2048 identity, as the SMS certificates are (key from OpenSSL, PKCS#8).
-    static func rsa(commonName: String) throws -> TLSTestIdentity {
-        let der = try OpenSSLRSA.generatePKCS8()
-        let key = try _RSA.Signing.PrivateKey(derRepresentation: der)
-        return try TLSTestIdentity(commonName: commonName, publicKey: Certificate.PublicKey(key.publicKey),
-                                   signingKey: Certificate.PrivateKey(key), signatureAlgorithm: .sha256WithRSAEncryption, keyDER: der)
-    }
-
     init(commonName: String) throws {
         let key = P256.Signing.PrivateKey()
-        try self.init(commonName: commonName, publicKey: Certificate.PublicKey(key.publicKey), signingKey: Certificate.PrivateKey(key),
-                      signatureAlgorithm: .ecdsaWithSHA256, keyDER: Array(key.derRepresentation))
-    }
-
-    init(commonName: String, publicKey: Certificate.PublicKey, signingKey: Certificate.PrivateKey,
-         signatureAlgorithm: Certificate.SignatureAlgorithm, keyDER: [UInt8]) throws {
         let name = try DistinguishedName { CommonName(commonName) }
         let now = Date()
         let certificate = try Certificate(
             version: .v3,
             serialNumber: Certificate.SerialNumber(),
-            publicKey: publicKey,
+            publicKey: Certificate.PublicKey(key.publicKey),
             notValidBefore: now.addingTimeInterval(-3600),
             notValidAfter: now.addingTimeInterval(3600),
             issuer: name,
             subject: name,
-            signatureAlgorithm: signatureAlgorithm,
+            signatureAlgorithm: .ecdsaWithSHA256,
             extensions: Certificate.Extensions {},
-            issuerPrivateKey: signingKey
+            issuerPrivateKey: Certificate.PrivateKey(key)
         )
         var serializer = DER.Serializer()
         try serializer.serialize(certificate)
         certificateDER = serializer.serializedBytes
-        privateKeyDER = keyDER
+        privateKeyDER = Array(key.derRepresentation)
     }
 }
 
@@ -145,20 +129,6 @@ final class ClientProbe: ChannelInboundHandler, @unchecked Sendable {
         handshake.fail(ChannelError.ioOnClosedChannel)
         receivedAll.fail(ChannelError.ioOnClosedChannel)
         inactive.succeed()
-    }
-}
-
-/// Counts the CertificateVerify signatures it makes (or refuses them all).
-final class CountingSigner: BGBTLSSigner, @unchecked Sendable {
-    let key: OpenSSLRSA.SigningKey?
-    private let lock = NIOLock()
-    private var _calls = 0
-    init(key: OpenSSLRSA.SigningKey?) { self.key = key }
-    var calls: Int { lock.withLock { _calls } }
-
-    func signPKCS1SHA256(_ message: UnsafeRawBufferPointer) -> [UInt8]? {
-        lock.withLock { _calls += 1 }
-        return key?.signPKCS1SHA256(message)
     }
 }
 
@@ -317,43 +287,5 @@ struct LeanTLSHandlerTests {
             let error = try #require(probe.errors.compactMap { $0 as? BGBLeanTLSError }.first)
             #expect(error.kind == (reply.isEmpty ? .closedDuringHandshake : .handshakeFailed), "reply \(reply.debugDescription): \(error)")
         }
-    }
-
-    @Test("an RSA client signs its CertificateVerify with the signer on TLS 1.2, with BoringSSL's key on TLS 1.3", arguments: [
-        BGBTLSOptions.Version.tls12, .tls13,
-    ])
-    func signer(version: BGBTLSOptions.Version) async throws {
-        let rsaClient = try TLSTestIdentity.rsa(commonName: "lean TLS RSA client")
-        let (listener, lastRecord) = try await startServer(version: version.nio) { ServerRecord(eventLoop: $0) }
-        defer { try? listener.close().wait() }
-        let context = try BGBLeanTLSContext(options: BGBTLSOptions(minimumVersion: version, maximumVersion: version))
-        #expect(context.usesSigners == (version == .tls12))
-        let signer = CountingSigner(key: try OpenSSLRSA.SigningKey(derRepresentation: rsaClient.privateKeyDER))
-        let (channel, probe) = try await connect(
-            to: listener.localAddress!,
-            tls: .lean(context, certificateDER: rsaClient.certificateDER, privateKeyDER: rsaClient.privateKeyDER, signer: signer)
-        ) { ClientProbe(eventLoop: $0, expectedBytes: 5) }
-        try await channel.writeAndFlush(ByteBuffer(string: "hello")).get()
-        try await probe.receivedAll.futureResult.get()
-        #expect(signer.calls == (version == .tls12 ? 1 : 0))
-        #expect(try #require(lastRecord.withLockedValue { $0 }).peerCertificate == rsaClient.certificateDER)
-        try await channel.close()
-    }
-
-    @Test("a signer that fails fails the handshake")
-    func failingSigner() async throws {
-        let rsaClient = try TLSTestIdentity.rsa(commonName: "lean TLS RSA client")
-        let (listener, _) = try await startServer(version: .tlsv12) { ServerRecord(eventLoop: $0) }
-        defer { try? listener.close().wait() }
-        let context = try BGBLeanTLSContext(options: BGBTLSOptions())
-        let signer = CountingSigner(key: nil)
-        let (_, probe) = try await connect(
-            to: listener.localAddress!,
-            tls: .lean(context, certificateDER: rsaClient.certificateDER, privateKeyDER: rsaClient.privateKeyDER, signer: signer)
-        ) { ClientProbe(eventLoop: $0, expectedBytes: 1) }
-        try await probe.inactive.futureResult.get()
-        #expect(signer.calls == 1)
-        let error = try #require(probe.errors.compactMap { $0 as? BGBLeanTLSError }.first)
-        #expect(error.kind == .handshakeFailed)
     }
 }

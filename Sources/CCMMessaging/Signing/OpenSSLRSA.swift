@@ -34,8 +34,6 @@ public enum OpenSSLRSA {
     public final class SigningKey: @unchecked Sendable {
         let key: OpaquePointer
         public let signatureSize: Int
-        /// Whether the key is RSA (a P-256 key parses too, but cannot sign here).
-        public let isRSA: Bool
 
         /// Parses PKCS#8 or PKCS#1 DER.
         public init(derRepresentation der: [UInt8]) throws(Error) {
@@ -44,7 +42,6 @@ public enum OpenSSLRSA {
             }
             self.key = key
             self.signatureSize = Int(bgb_key_size_bytes(key))
-            self.isRSA = bgb_key_is_rsa(key) == 1
         }
 
         deinit { bgb_free_key(key) }

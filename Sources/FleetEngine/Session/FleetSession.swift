@@ -1,6 +1,5 @@
 import BGBClient
 import BGBProtocol
-import CCMMessaging
 import FleetMetrics
 import NIOCore
 import NIOPosix
@@ -114,12 +113,7 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
             if let leanTLS = shared.leanTLS {
                 let identity = try shared.identities.rawCredentials(for: entry.identityIndex)
                 smsID = identity.smsID
-                // RSA: OpenSSL signs the CertificateVerify (TLS 1.2), about twice as fast as BoringSSL.
-                var signer: (any BGBTLSSigner)?
-                if leanTLS.usesSigners, let key = try? OpenSSLRSA.SigningKey(derRepresentation: identity.privateKeyDER), key.isRSA {
-                    signer = key
-                }
-                tls = .lean(leanTLS, certificateDER: identity.certificateDER, privateKeyDER: identity.privateKeyDER, signer: signer)
+                tls = .lean(leanTLS, certificateDER: identity.certificateDER, privateKeyDER: identity.privateKeyDER)
             } else {
                 let identity = try shared.identities.credentials(for: entry.identityIndex)
                 smsID = identity.smsID
