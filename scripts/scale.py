@@ -81,7 +81,9 @@ def main():
     parser.add_argument("--push-rate", type=int, default=10000, help="pushes/s of the rate phase (0 = skip)")
     parser.add_argument("--rate-seconds", type=float, default=3, help="length of the rate phase")
     parser.add_argument("--keepalive", default="60s", help="keep-alive interval during the run")
-    parser.add_argument("--key", default="rsa2048", choices=["rsa2048", "p256"])
+    parser.add_argument("--key", default="rsa2048", choices=["rsa2048", "p256"], help="the clients' identity keys")
+    parser.add_argument("--server-key", choices=["rsa2048", "p256"], default="rsa2048",
+                        help="the simulator's TLS key (rsa2048 as an MP; p256 leaves the cores to the generator)")
     parser.add_argument("--identities", help="pool directory (default ~/.cache/bgbfleet/scale-<key>)")
     parser.add_argument("--binary", default=".build/release/bgbfleet")
     parser.add_argument("--output", default="runs/scale")
@@ -107,7 +109,7 @@ def main():
     admin = f"http://127.0.0.1:{args.admin_port}"
     sim = subprocess.Popen([binary, "mp-sim", "--tls-port", str(args.tls_port), "--http-port", "disabled",
                             "--admin-port", str(args.admin_port), "--identity-check", "lenient",
-                            "--status-interval", "0", "--log-level", "warning"],
+                            "--status-interval", "0", "--log-level", "warning", "--server-key", args.server_key],
                            stdout=open(os.path.join(args.output, "mp-sim.log"), "w"), stderr=subprocess.STDOUT)
     if not wait_for(lambda: _try(lambda: http_json(f"{admin}/Simulator/server")), 30):
         sim.kill()
@@ -260,7 +262,7 @@ def main():
         ("errors", summary["counters"]["errors_total"], "0", summary["counters"]["errors_total"] == 0),
     ]
     print()
-    print(f"scale run: {args.sessions} sessions ({args.key}), rate {args.rate}/s, keep-alive {args.keepalive}, {args.bursts} bursts, report {args.output}")
+    print(f"scale run: {args.sessions} sessions ({args.key} clients, {args.server_key} simulator key), rate {args.rate}/s, keep-alive {args.keepalive}, {args.bursts} bursts, report {args.output}")
     width = max(len(r[0]) for r in rows)
     for name, value, target, met in rows:
         shown = f"{value:.2f}" if isinstance(value, float) else ("-" if value is None else str(value))

@@ -82,6 +82,9 @@ struct MPSimCommand: AsyncParsableCommand {
     @Option(help: "TLS client certificate: required (default) or optional. Any certificate is accepted.")
     var clientCertificate: String?
 
+    @Option(help: "The simulator's TLS key: rsa2048 (default, as an MP) or p256 (a cheaper handshake, to measure the generator).")
+    var serverKey: String?
+
     @Option(help: "lenient (default): accept and count unknown SMSIDs and certificate mismatches; strict: close.")
     var identityCheck: String?
 
@@ -195,6 +198,9 @@ struct MPSimCommand: AsyncParsableCommand {
         if let adminHost { configuration.adminHost = adminHost }
         if let value: MPSimulatorConfiguration.TLSProtocolVersion = try choice(tlsMin, "tls-min") { configuration.tlsMinimumVersion = value }
         if let value: MPSimulatorConfiguration.TLSProtocolVersion = try choice(tlsMax, "tls-max") { configuration.tlsMaximumVersion = value }
+        if let value: MPSimulatorConfiguration.ServerKeyType = try choice(serverKey, "server-key") {
+            configuration.serverKey = value
+        }
         if let value: MPSimulatorConfiguration.ClientCertificatePolicy = try choice(clientCertificate, "client-certificate") {
             configuration.clientCertificate = value
         }
@@ -283,7 +289,7 @@ struct MPSimCommand: AsyncParsableCommand {
             }
         }
         print("mp-sim listening")
-        print("  tls    \(MPSimulator.BoundAddresses.format(addresses.tls))  (TLS \(configuration.tlsMinimumVersion.rawValue)–\(configuration.tlsMaximumVersion.rawValue), client certificate \(configuration.clientCertificate.rawValue))")
+        print("  tls    \(MPSimulator.BoundAddresses.format(addresses.tls))  (TLS \(configuration.tlsMinimumVersion.rawValue)–\(configuration.tlsMaximumVersion.rawValue), client certificate \(configuration.clientCertificate.rawValue), server key \(configuration.serverKey.rawValue))")
         print("  http   \(addresses.http.map { "\(MPSimulator.BoundAddresses.format($0))\(configuration.httpTLS ? " (HTTPS)" : "")" } ?? "disabled")")
         print("  admin  \(addresses.admin.map { MPSimulator.BoundAddresses.format($0) } ?? "disabled")")
         print("  server certificate SHA-1 thumbprint \(simulator.serverCertificateThumbprint ?? "?")")

@@ -36,6 +36,7 @@ struct ConfigurationTests {
             tlsMinimumVersion: 1.2
             tlsMaximumVersion: "1.3"
             clientCertificate: optional
+            serverKey: p256
             identityCheck: strict
             signatureVerification: enforce
             approval: pending
@@ -60,6 +61,7 @@ struct ConfigurationTests {
         #expect(configuration.adminPort == 9090)
         #expect(configuration.tlsMinimumVersion == .tls12)
         #expect(configuration.clientCertificate == .optional)
+        #expect(configuration.serverKey == .p256)
         #expect(configuration.tcpIdleTimeout == .seconds(2700))
         #expect(configuration.httpHold == .milliseconds(500))
         #expect(configuration.handshakeTimeout == .seconds(10))

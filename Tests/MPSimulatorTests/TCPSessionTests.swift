@@ -62,6 +62,31 @@ struct TCPSessionTests {
         }
     }
 
+    @Test("a P-256 server key is served with ECDHE-ECDSA on TLS 1.0 and 1.2, and RSA-only clients are refused")
+    func p256ServerKey() async throws {
+        try await Fixture.with({ $0.serverKey = .p256 }) { fixture in
+            for version in [TLSVersion.tlsv1, .tlsv12] {
+                let client = try await TestTCPClient.connect(
+                    to: fixture.addresses.tls,
+                    identity: try TestIdentity.p256(),
+                    minimumTLS: version,
+                    maximumTLS: version
+                )
+                try await client.signIn()
+                #expect(try await client.channel.nioSSL_tlsVersion().get() == version)
+                await client.close()
+            }
+            let rsaOnly = try await TestTCPClient.connect(
+                to: fixture.addresses.tls,
+                identity: try TestIdentity.p256(),
+                minimumTLS: .tlsv12,
+                maximumTLS: .tlsv12,
+                cipherSuites: "ECDHE-RSA-AES128-GCM-SHA256"
+            )
+            #expect(await rsaOnly.waitForClose())
+        }
+    }
+
     @Test("a TLS 1.2-only simulator refuses a TLS 1.0 client")
     func tls12Only() async throws {
         try await Fixture.with({ $0.tlsMinimumVersion = .tls12 }) { fixture in

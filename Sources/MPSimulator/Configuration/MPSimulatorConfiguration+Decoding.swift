@@ -5,7 +5,7 @@ extension MPSimulatorConfiguration {
     /// Every top-level key, in documentation order.
     public static let keys: [String] = [
         "host", "tlsPort", "httpPort", "httpTLS", "adminPort", "adminHost", "tlsMinimumVersion",
-        "tlsMaximumVersion", "clientCertificate", "identityCheck", "signatureVerification", "approval",
+        "tlsMaximumVersion", "clientCertificate", "serverKey", "identityCheck", "signatureVerification", "approval",
         "honorProposedSMSID", "tcpIdleTimeout", "httpHold", "httpQueueLimit", "httpIdleIntervals",
         "httpMinimumIdle", "handshakeTimeout", "maximumPayloadSize", "timestampStyle", "pushThrottle", "typeMap",
         "serverID", "collections", "stateDirectory", "adminBearerToken", "expectedSessions", "faults",
@@ -90,6 +90,7 @@ extension MPSimulatorConfiguration {
         tlsMinimumVersion = try container.choice("tlsMinimumVersion", default: tlsMinimumVersion)
         tlsMaximumVersion = try container.choice("tlsMaximumVersion", default: tlsMaximumVersion)
         clientCertificate = try container.choice("clientCertificate", default: clientCertificate)
+        serverKey = try container.choice("serverKey", default: serverKey)
         identityCheck = try container.choice("identityCheck", default: identityCheck)
         signatureVerification = try container.choice("signatureVerification", default: signatureVerification)
         approval = try container.choice("approval", default: approval)
@@ -157,6 +158,7 @@ extension MPSimulatorConfiguration {
         try container.encode(tlsMinimumVersion, forKey: "tlsMinimumVersion")
         try container.encode(tlsMaximumVersion, forKey: "tlsMaximumVersion")
         try container.encode(clientCertificate, forKey: "clientCertificate")
+        try container.encode(serverKey, forKey: "serverKey")
         try container.encode(identityCheck, forKey: "identityCheck")
         try container.encode(signatureVerification, forKey: "signatureVerification")
         try container.encode(approval, forKey: "approval")

@@ -126,7 +126,7 @@ public final class MPSimulator: Sendable {
             try FileDescriptorLimit.check(expectedSessions: configuration.expectedSessions, limit: limit)
             let identity: ServerIdentity
             do {
-                identity = try ServerIdentity.loadOrCreate(directory: configuration.stateDirectory)
+                identity = try ServerIdentity.loadOrCreate(directory: configuration.stateDirectory, keyType: configuration.serverKey)
             } catch let error as MPSimulatorError {
                 throw error
             } catch {
