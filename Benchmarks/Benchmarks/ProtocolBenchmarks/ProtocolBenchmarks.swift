@@ -68,9 +68,11 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(2),
         maxIterations: 10_000,
         thresholds: [
-            // Timings are noisy on shared machines: a p90 up to 25 % away from the stored
-            // threshold passes. Allocation counts are deterministic: no tolerance.
-            .wallClock: .init(relative: [.p90: 25.0]),
+            // Timings are noisy on shared machines: a p90 up to 50 % away from the stored
+            // threshold passes (on the 2-core VM the p90 of DecodeRequest ranged 1.9–3.7 µs between
+            // runs while its p50 stayed within a few per cent). Allocation counts are
+            // deterministic: no tolerance.
+            .wallClock: .init(relative: [.p90: 50.0]),
             .mallocCountTotal: .init(relative: [.p90: 0.0], absolute: [.p90: 0]),
         ]
     )
