@@ -78,7 +78,10 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
         let wasHandshaking = state == .handshaking
         state = .closed
         failPendingWrites(ChannelError.ioOnClosedChannel)
-        freeConnection()
+        // The SSL lives on until handlerRemoved (a tick later): a caller up the stack may still be
+        // inside a BoringSSL loop with it (a close fired from channelRead lands here at once).
+        inbound = nil
+        outbound = nil
         if wasHandshaking { context.fireErrorCaught(BGBLeanTLSError(.closedDuringHandshake)) }
         context.fireChannelInactive()
     }
@@ -171,13 +174,21 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     private func driveHandshake(context: ChannelHandlerContext) {
         guard let ssl else { return }
         let result = SSL_do_handshake(ssl)
-        writeOutbound(context: context, promise: nil, flush: true)
-        guard result == 1 else {
+        // Classify (and take the error queue) before writing: the write may close the channel.
+        let failure: BGBLeanTLSError?
+        if result == 1 {
+            failure = nil
+        } else {
             let error = SSL_get_error(ssl, result)
-            if error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE { return }
-            fail(context: context, error: BGBLeanTLSError.drainingErrorQueue(.handshakeFailed))
+            failure = error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE
+                ? nil : BGBLeanTLSError.drainingErrorQueue(.handshakeFailed)
+        }
+        writeOutbound(context: context, promise: nil, flush: true)
+        if let failure {
+            fail(context: context, error: failure)
             return
         }
+        guard result == 1, state == .handshaking else { return }
         if let pinned = tlsContext.pinnedServerCertificate, peerLeafCertificate() != pinned {
             fail(context: context, error: BGBLeanTLSError(.pinnedCertificateMismatch))
             return
@@ -220,27 +231,29 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
                 return max(0, Int(result))
             }
             if result > 0 {
+                // Anything BoringSSL wrote while reading (a TLS 1.3 KeyUpdate answer) goes first.
+                writeOutbound(context: context, promise: nil, flush: true)
+                guard state == .active else { return }
                 context.fireChannelRead(wrapInboundOut(plaintext))
+                // The handlers above may have closed the channel; stop touching BoringSSL then.
                 // Nothing decrypted left and no ciphertext to read: another SSL_read would only
                 // say WANT_READ (and cost a buffer).
-                if SSL_pending(ssl) == 0, (inbound?.readableBytes ?? 0) == 0 { return }
+                guard state == .active, SSL_pending(ssl) > 0 || (inbound?.readableBytes ?? 0) > 0 else { return }
                 continue
             }
             let error = SSL_get_error(ssl, result)
+            let failure = error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_ZERO_RETURN
+                ? nil : BGBLeanTLSError.drainingErrorQueue(.recordFailed)
             // Alerts or post-handshake messages may have produced output.
             writeOutbound(context: context, promise: nil, flush: true)
-            switch error {
-            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
-                return
-            case SSL_ERROR_ZERO_RETURN:
+            if let failure {
+                fail(context: context, error: failure)
+            } else if error == SSL_ERROR_ZERO_RETURN, state == .active {
                 // close_notify from the server: the session is over.
                 state = .closed
                 context.close(promise: nil)
-                return
-            default:
-                fail(context: context, error: BGBLeanTLSError.drainingErrorQueue(.recordFailed))
-                return
             }
+            return
         }
     }
 
@@ -267,12 +280,17 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        if state == .active, mode != .input, let ssl {
+        guard mode != .input else {
+            // Only reading stops; writes carry on.
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        if state == .active, let ssl {
             // close_notify, then TCP close; the server's close_notify is not awaited.
-            _ = SSL_shutdown(ssl)
+            if SSL_shutdown(ssl) < 0 { ERR_clear_error() }
             writeOutbound(context: context, promise: nil, flush: true)
         }
-        if mode != .input { state = .closed }
+        state = .closed
         failPendingWrites(ChannelError.ioOnClosedChannel)
         context.close(mode: mode, promise: promise)
     }
@@ -291,8 +309,9 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
         }
         guard result == buffer.readableBytes else {
             // Without partial writes and with a BIO that always accepts, anything else is an error.
-            promise?.fail(BGBLeanTLSError.drainingErrorQueue(.recordFailed))
-            fail(context: context, error: BGBLeanTLSError.drainingErrorQueue(.recordFailed))
+            let error = BGBLeanTLSError.drainingErrorQueue(.recordFailed)
+            promise?.fail(error)
+            fail(context: context, error: error)
             return
         }
         writeOutbound(context: context, promise: promise, flush: false)

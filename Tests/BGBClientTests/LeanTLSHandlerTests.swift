@@ -98,12 +98,15 @@ final class ClientProbe: ChannelInboundHandler, @unchecked Sendable {
     let inactive: EventLoopPromise<Void>
     let expectedBytes: Int
     let receivedAll: EventLoopPromise<Void>
+    /// Close the channel from inside the first channelRead (as a session does on Disconnect).
+    let closeOnFirstRead: Bool
 
-    init(eventLoop: EventLoop, expectedBytes: Int) {
+    init(eventLoop: EventLoop, expectedBytes: Int, closeOnFirstRead: Bool = false) {
         handshake = eventLoop.makePromise()
         inactive = eventLoop.makePromise()
         receivedAll = eventLoop.makePromise()
         self.expectedBytes = expectedBytes
+        self.closeOnFirstRead = closeOnFirstRead
     }
 
     var received: [UInt8] { lock.withLock { _received } }
@@ -119,6 +122,7 @@ final class ClientProbe: ChannelInboundHandler, @unchecked Sendable {
             return _received.count
         }
         if count >= expectedBytes { receivedAll.succeed() }
+        if closeOnFirstRead { context.close(promise: nil) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -129,6 +133,26 @@ final class ClientProbe: ChannelInboundHandler, @unchecked Sendable {
         handshake.fail(ChannelError.ioOnClosedChannel)
         receivedAll.fail(ChannelError.ioOnClosedChannel)
         inactive.succeed()
+    }
+}
+
+/// Once the handshake completes: writes `records` as separate TLS records in one flush, then
+/// closes (close_notify) when `closeAfter` is set.
+final class ScriptedTLSServerHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let records: [String]
+    let closeAfter: Bool
+    init(records: [String], closeAfter: Bool) {
+        self.records = records
+        self.closeAfter = closeAfter
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case .handshakeCompleted = event as? TLSUserEvent else { return }
+        for record in records { context.write(wrapOutboundOut(ByteBuffer(string: record)), promise: nil) }
+        context.flush()
+        if closeAfter { context.close(promise: nil) }
     }
 }
 
@@ -154,7 +178,11 @@ struct LeanTLSHandlerTests {
     let client = try! TLSTestIdentity(commonName: "lean TLS test client")
 
     /// A NIOSSL echo server that requires a client certificate (any) and records it.
-    func startServer(version: TLSVersion, record: @escaping @Sendable (EventLoop) -> ServerRecord) async throws -> (Channel, NIOLockedValueBox<ServerRecord?>) {
+    func startServer(
+        version: TLSVersion,
+        script: ScriptedTLSServerHandler? = nil,
+        record: @escaping @Sendable (EventLoop) -> ServerRecord
+    ) async throws -> (Channel, NIOLockedValueBox<ServerRecord?>) {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: [.certificate(try NIOSSLCertificate(bytes: server.certificateDER, format: .der))],
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: server.privateKeyDER, format: .der))
@@ -171,6 +199,7 @@ struct LeanTLSHandlerTests {
                     last.withLockedValue { $0 = serverRecord }
                     let tls = NIOSSLServerHandler(context: context) { _, promise in promise.succeed(.certificateVerified) }
                     try child.pipeline.syncOperations.addHandler(tls)
+                    if let script { try child.pipeline.syncOperations.addHandler(script) }
                     try child.pipeline.syncOperations.addHandler(EchoRecordingHandler(record: serverRecord))
                 }
             }
@@ -287,5 +316,35 @@ struct LeanTLSHandlerTests {
             let error = try #require(probe.errors.compactMap { $0 as? BGBLeanTLSError }.first)
             #expect(error.kind == (reply.isEmpty ? .closedDuringHandshake : .handshakeFailed), "reply \(reply.debugDescription): \(error)")
         }
+    }
+
+    @Test("a close from inside channelRead, with a second record still to decrypt, ends cleanly")
+    func closeInsideRead() async throws {
+        let script = ScriptedTLSServerHandler(records: ["first", "second"], closeAfter: false)
+        let (listener, _) = try await startServer(version: .tlsv12, script: script) { ServerRecord(eventLoop: $0) }
+        defer { try? listener.close().wait() }
+        let context = try BGBLeanTLSContext(options: BGBTLSOptions())
+        let (_, probe) = try await connect(
+            to: listener.localAddress!,
+            tls: .lean(context, certificateDER: client.certificateDER, privateKeyDER: client.privateKeyDER)
+        ) { ClientProbe(eventLoop: $0, expectedBytes: 100, closeOnFirstRead: true) }
+        try await probe.inactive.futureResult.get()
+        #expect(String(decoding: probe.received, as: UTF8.self) == "first")
+        #expect(probe.errors.isEmpty)
+    }
+
+    @Test("the server's close_notify ends the session without an error")
+    func serverCloseNotify() async throws {
+        let script = ScriptedTLSServerHandler(records: ["bye"], closeAfter: true)
+        let (listener, _) = try await startServer(version: .tlsv12, script: script) { ServerRecord(eventLoop: $0) }
+        defer { try? listener.close().wait() }
+        let context = try BGBLeanTLSContext(options: BGBTLSOptions())
+        let (_, probe) = try await connect(
+            to: listener.localAddress!,
+            tls: .lean(context, certificateDER: client.certificateDER, privateKeyDER: client.privateKeyDER)
+        ) { ClientProbe(eventLoop: $0, expectedBytes: 3) }
+        try await probe.inactive.futureResult.get()
+        #expect(String(decoding: probe.received, as: UTF8.self) == "bye")
+        #expect(probe.errors.isEmpty, "\(probe.errors)")
     }
 }
