@@ -93,10 +93,6 @@ public struct Threshold: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    private static let durationUnits: [(String, Double)] = [
-        ("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9),
-    ]
-
     private static func parseValue(_ text: String, for subject: Subject) throws(ThresholdError) -> Double {
         let numberEnd = text.firstIndex { !($0.isASCII && ($0.isNumber || $0 == ".")) } ?? text.endIndex
         let numberText = String(text[..<numberEnd])
@@ -106,9 +102,9 @@ public struct Threshold: Sendable, Equatable, CustomStringConvertible {
         }
         switch subject {
         case .latency(_, let statistic) where statistic.isDuration:
-            guard !unit.isEmpty else { throw .missingUnit(value: text, expected: "a duration unit (ns, us, µs, ms, s, m, h)") }
-            guard let scale = durationUnits.first(where: { $0.0 == unit })?.1 else {
-                throw .unknownUnit(unit, expected: "ns, us, µs, ms, s, m, h")
+            guard !unit.isEmpty else { throw .missingUnit(value: text, expected: "a duration unit (\(DurationText.unitList))") }
+            guard let scale = DurationText.nanosecondsPerUnit(unit[...]) else {
+                throw .unknownUnit(unit, expected: DurationText.unitList)
             }
             return number * scale
         case .delivery:

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetEngine
 import FleetIdentity
+import FleetMetrics
 import Foundation
 import X509
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetMetrics
 import Foundation
 import Logging
 import MPSimulator

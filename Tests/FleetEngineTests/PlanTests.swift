@@ -1,4 +1,5 @@
 import FleetEngine
+import FleetMetrics
 import Testing
 
 @Suite("Plan, arrival, backoff, preflight")

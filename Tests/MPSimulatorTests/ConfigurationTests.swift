@@ -1,3 +1,4 @@
+import FleetMetrics
 import Foundation
 import NIOCore
 import NIOHTTP1

@@ -1,3 +1,4 @@
+import FleetMetrics
 import Foundation
 
 /// How long a simulated client "works" on a push before its Response goes out.

@@ -1,4 +1,5 @@
 import BGBClient
+import FleetMetrics
 import Foundation
 import Yams
 

@@ -1,4 +1,5 @@
 import BGBClient
+import FleetMetrics
 
 /// Everything a run is: read from a YAML profile, then overridden by flags.
 ///

@@ -1,3 +1,4 @@
+import FleetMetrics
 import Foundation
 import Yams
 
@@ -300,62 +301,3 @@ extension KeyedEncodingContainer where Key == ConfigurationKey {
     }
 }
 
-/// Durations as text: `250ms`, `30s`, `45m`, `1h`, a bare number of seconds, or combinations
-/// such as `1m30s`.
-public enum DurationText {
-    /// Parses a duration; nil when the text is not one.
-    public static func parse(_ text: String) -> Duration? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { return nil }
-        if let seconds = Double(trimmed), seconds >= 0, seconds.isFinite {
-            return .nanoseconds(Int64(seconds * 1e9))
-        }
-        var total: Double = 0
-        var number = ""
-        var unit = ""
-        var sawAny = false
-        func flush() -> Bool {
-            guard let value = Double(number), value >= 0 else { return false }
-            let scale: Double
-            switch unit {
-            case "ns": scale = 1
-            case "us", "µs": scale = 1e3
-            case "ms": scale = 1e6
-            case "s": scale = 1e9
-            case "m": scale = 60e9
-            case "h": scale = 3600e9
-            default: return false
-            }
-            total += value * scale
-            number = ""
-            unit = ""
-            sawAny = true
-            return true
-        }
-        for character in trimmed {
-            if character.isNumber || character == "." {
-                if !unit.isEmpty { guard flush() else { return nil } }
-                number.append(character)
-            } else if character.isLetter || character == "µ" {
-                guard !number.isEmpty else { return nil }
-                unit.append(character)
-            } else {
-                return nil
-            }
-        }
-        guard !number.isEmpty, flush(), sawAny, total.isFinite, total < 9.2e18 else { return nil }
-        return .nanoseconds(Int64(total))
-    }
-
-    /// Formats a duration with the largest unit that keeps it whole (`45m`, `540s`, `250ms`).
-    public static func format(_ duration: Duration) -> String {
-        let nanoseconds = duration.nanoseconds
-        if nanoseconds == 0 { return "0s" }
-        if nanoseconds % 3_600_000_000_000 == 0 { return "\(nanoseconds / 3_600_000_000_000)h" }
-        if nanoseconds % 60_000_000_000 == 0 { return "\(nanoseconds / 60_000_000_000)m" }
-        if nanoseconds % 1_000_000_000 == 0 { return "\(nanoseconds / 1_000_000_000)s" }
-        if nanoseconds % 1_000_000 == 0 { return "\(nanoseconds / 1_000_000)ms" }
-        if nanoseconds % 1_000 == 0 { return "\(nanoseconds / 1_000)us" }
-        return "\(nanoseconds)ns"
-    }
-}
