@@ -1,3 +1,5 @@
+import Foundation
+
 /// Durations as users write them, in profiles, flags, thresholds and the simulator's YAML:
 /// `250ms`, `10s`, `15m`, `1h`, `1.5s`, combinations such as `1m30s`, or a bare number of seconds.
 /// Units: `ns`, `us` (or `µs`), `ms`, `s`, `m`, `h`.
@@ -20,7 +22,7 @@ public enum DurationText {
 
     /// Parses a duration into nanoseconds (rounded), or nil when the text is not a duration.
     public static func nanoseconds(_ text: String) -> UInt64? {
-        let trimmed = text.trimmingASCIIWhitespace()
+        let trimmed = text.trimmingCharacters(in: .whitespaces)[...]
         guard !trimmed.isEmpty else { return nil }
         if let seconds = Double(trimmed) {
             guard seconds >= 0, seconds.isFinite, seconds * 1e9 < 1.8e19 else { return nil }
@@ -63,15 +65,5 @@ public enum DurationText {
         let (seconds, attoseconds) = duration.components
         guard seconds >= 0, attoseconds >= 0 else { return "0s" }
         return format(UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000))
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces, tabs and line breaks.
-    func trimmingASCIIWhitespace() -> Substring {
-        var slice = self[...]
-        while let first = slice.first, first == " " || first == "\t" || first == "\n" || first == "\r" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" || last == "\n" || last == "\r" { slice = slice.dropLast() }
-        return Substring(slice)
     }
 }
