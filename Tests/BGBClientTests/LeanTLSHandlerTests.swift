@@ -207,6 +207,11 @@ struct LeanTLSHandlerTests {
         return (channel, last)
     }
 
+    /// Lean TLS presenting the test client's certificate.
+    func lean(_ context: BGBLeanTLSContext) -> BGBConnectionTLS {
+        .lean(context, certificateDER: client.certificateDER, privateKeyDER: client.privateKeyDER)
+    }
+
     func connect(to address: SocketAddress, tls: BGBConnectionTLS, probe: @escaping @Sendable (EventLoop) -> ClientProbe) async throws -> (Channel, ClientProbe) {
         let box = NIOLockedValueBox<ClientProbe?>(nil)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -233,7 +238,7 @@ struct LeanTLSHandlerTests {
         let payload = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let (channel, probe) = try await connect(
             to: listener.localAddress!,
-            tls: .lean(context, certificateDER: client.certificateDER, privateKeyDER: client.privateKeyDER)
+            tls: lean(context)
         ) { ClientProbe(eventLoop: $0, expectedBytes: payload.count) }
         // Written before the handshake completes: held, then sent.
         try await channel.writeAndFlush(ByteBuffer(bytes: payload)).get()
@@ -257,7 +262,7 @@ struct LeanTLSHandlerTests {
         let matching = try BGBLeanTLSContext(options: BGBTLSOptions(serverValidation: .pinned(server.certificateDER)))
         let (good, goodProbe) = try await connect(
             to: listener.localAddress!,
-            tls: .lean(matching, certificateDER: client.certificateDER, privateKeyDER: client.privateKeyDER)
+            tls: lean(matching)
         ) { ClientProbe(eventLoop: $0, expectedBytes: 1) }
         try await goodProbe.handshake.futureResult.get()
         try await good.close()
@@ -266,7 +271,7 @@ struct LeanTLSHandlerTests {
         let mismatching = try BGBLeanTLSContext(options: BGBTLSOptions(serverValidation: .pinned(other.certificateDER)))
         let (_, badProbe) = try await connect(
             to: listener.localAddress!,
-            tls: .lean(mismatching, certificateDER: client.certificateDER, privateKeyDER: client.privateKeyDER)
+            tls: lean(mismatching)
         ) { ClientProbe(eventLoop: $0, expectedBytes: 1) }
         await #expect(throws: (any Error).self) { try await badProbe.handshake.futureResult.get() }
         try await badProbe.inactive.futureResult.get()
@@ -309,7 +314,7 @@ struct LeanTLSHandlerTests {
             let context = try BGBLeanTLSContext(options: BGBTLSOptions())
             let (_, probe) = try await connect(
                 to: listener.localAddress!,
-                tls: .lean(context, certificateDER: client.certificateDER, privateKeyDER: client.privateKeyDER)
+                tls: lean(context)
             ) { ClientProbe(eventLoop: $0, expectedBytes: 1) }
             try await probe.inactive.futureResult.get()
             // An early close may arrive as a reset first; the TLS layer still says why the handshake ended.
@@ -326,7 +331,7 @@ struct LeanTLSHandlerTests {
         let context = try BGBLeanTLSContext(options: BGBTLSOptions())
         let (_, probe) = try await connect(
             to: listener.localAddress!,
-            tls: .lean(context, certificateDER: client.certificateDER, privateKeyDER: client.privateKeyDER)
+            tls: lean(context)
         ) { ClientProbe(eventLoop: $0, expectedBytes: 100, closeOnFirstRead: true) }
         try await probe.inactive.futureResult.get()
         #expect(String(decoding: probe.received, as: UTF8.self) == "first")
@@ -341,7 +346,7 @@ struct LeanTLSHandlerTests {
         let context = try BGBLeanTLSContext(options: BGBTLSOptions())
         let (_, probe) = try await connect(
             to: listener.localAddress!,
-            tls: .lean(context, certificateDER: client.certificateDER, privateKeyDER: client.privateKeyDER)
+            tls: lean(context)
         ) { ClientProbe(eventLoop: $0, expectedBytes: 3) }
         try await probe.inactive.futureResult.get()
         #expect(String(decoding: probe.received, as: UTF8.self) == "bye")
