@@ -46,7 +46,7 @@ public enum FleetCounter: String, CaseIterable, Sendable, Codable, Hashable {
 
 extension SessionState {
     /// Position in `allCases`.
-    @usableFromInline var ordinal: Int {
+    @inlinable var ordinal: Int {
         switch self {
         case .planned: 0
         case .connecting: 1
@@ -61,7 +61,7 @@ extension SessionState {
 
 extension FailureReason {
     /// Position in `allCases`.
-    @usableFromInline var ordinal: Int {
+    @inlinable var ordinal: Int {
         switch self {
         case .connectRefused: 0
         case .connectTimeout: 1
@@ -82,7 +82,7 @@ extension FailureReason {
 
 extension FleetCounter {
     /// Position in `allCases`.
-    @usableFromInline var ordinal: Int {
+    @inlinable var ordinal: Int {
         switch self {
         case .pushesTargeted: 0
         case .pushesReceived: 1

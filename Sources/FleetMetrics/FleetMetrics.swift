@@ -23,11 +23,12 @@ public final class FleetMetrics: Sendable {
     @usableFromInline let recorders: [AtomicHistogram]
     private let lastIntervalEnd: LockedValue<Double>
 
-    /// Creates empty recorders and counters.
-    public init(startTime: Date = Date(), layout: HistogramLayout = .latency) {
+    /// Creates empty recorders and counters; `counterShards`: one per event loop that counts
+    /// (see ``FleetCounters``).
+    public init(startTime: Date = Date(), layout: HistogramLayout = .latency, counterShards: Int = 1) {
         self.layout = layout
         self.startTime = startTime
-        counters = FleetCounters()
+        counters = FleetCounters(shards: counterShards)
         recorders = MetricName.allCases.map { _ in AtomicHistogram(layout: layout) }
         lastIntervalEnd = LockedValue(0)
     }

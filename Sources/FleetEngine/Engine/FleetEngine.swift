@@ -88,7 +88,8 @@ public final class FleetEngine: Sendable {
     public init(options: Options, group: EventLoopGroup) throws(FleetConfigurationError) {
         self.options = options
         self.group = group
-        self.metrics = FleetMetrics()
+        // One counter shard per event loop: sessions count into their loop's shard.
+        self.metrics = FleetMetrics(counterShards: max(1, Array(group.makeIterator()).count))
         self.plan = FleetPlan(
             sessionCount: options.profile.sessions,
             arrival: options.profile.arrival,
@@ -135,9 +136,10 @@ public final class FleetEngine: Sendable {
         } else {
             runStart = NIODeadline.now().uptimeNanoseconds + 50_000_000
         }
-        for (loop, entries) in zip(loops, entriesByLoop) {
+        for (loopIndex, (loop, entries)) in zip(loops, entriesByLoop).enumerated() {
+            let counterShard = loopIndex % context.metrics.counters.shards
             let (shard, probe) = try await loop.submit {
-                let shard = LoopShard(eventLoop: loop, shared: context, entries: entries)
+                let shard = LoopShard(eventLoop: loop, shared: context, entries: entries, counterShard: counterShard)
                 shard.start(runStart: runStart)
                 let probe = LoopLagProbe(eventLoop: loop, metrics: context.metrics)
                 probe.start()

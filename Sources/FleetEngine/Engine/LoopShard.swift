@@ -4,15 +4,18 @@ import NIOCore
 final class LoopShard {
     let eventLoop: EventLoop
     let shared: FleetRunContext
+    /// This loop's block of the run's counters.
+    let counterShard: Int
     private(set) var sessions: [FleetSession] = []
     private var pending: [FleetPlan.Entry]
     private var nextPending = 0
     private var startTimer: Scheduled<Void>?
     private var runStart: UInt64 = 0
 
-    init(eventLoop: EventLoop, shared: FleetRunContext, entries: [FleetPlan.Entry]) {
+    init(eventLoop: EventLoop, shared: FleetRunContext, entries: [FleetPlan.Entry], counterShard: Int) {
         self.eventLoop = eventLoop
         self.shared = shared
+        self.counterShard = counterShard
         self.pending = entries.sorted { $0.startOffset < $1.startOffset }
         sessions.reserveCapacity(entries.count)
     }
@@ -33,7 +36,7 @@ final class LoopShard {
             let entry = pending[nextPending]
             let due = runStart + entry.startOffset
             guard due <= now else { break }
-            let session = FleetSession(entry: entry, shared: shared, eventLoop: eventLoop)
+            let session = FleetSession(entry: entry, shared: shared, eventLoop: eventLoop, counterShard: counterShard)
             sessions.append(session)
             session.connect(scheduledAt: due)
             nextPending += 1

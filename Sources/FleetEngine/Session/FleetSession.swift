@@ -21,6 +21,8 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
     let entry: FleetPlan.Entry
     let shared: FleetRunContext
     let eventLoop: EventLoop
+    /// This session's event loop's block of the run's counters (``FleetCounters``).
+    let counterShard: Int
     var random: FleetRandom
 
     // Report columns.
@@ -51,22 +53,26 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
     private var tcpRetryTimer: Scheduled<Void>?
     /// The HTTP session is being closed to try TCP again: reconnect at once, count no failure.
     private var switchingToTCP = false
-    /// Pushes received, by (PushID, TaskID), for `response` and `e2e` timing.
-    private var receivedAt: [Int64: (UInt64, TriggerRecord?)] = [:]
+    /// Pushes received and not answered yet, for `response` and `e2e` timing.
+    private var unanswered = UnansweredPushes()
 
-    init(entry: FleetPlan.Entry, shared: FleetRunContext, eventLoop: EventLoop) {
+    init(entry: FleetPlan.Entry, shared: FleetRunContext, eventLoop: EventLoop, counterShard: Int) {
         self.index = entry.index
         self.entry = entry
         self.shared = shared
         self.eventLoop = eventLoop
+        self.counterShard = counterShard
         self.random = FleetRandom(seed: UInt64(entry.index) &* 0x9E37_79B9_7F4A_7C15 ^ shared.seed)
         self.transport = shared.transport
-        shared.metrics.counters.increment(.planned)
+        shared.metrics.counters.increment(.planned, shard: counterShard)
     }
+
+    /// The run's counters; every update goes to ``counterShard``.
+    private var counters: FleetCounters { shared.metrics.counters }
 
     private func move(to newState: SessionState) {
         guard newState != state else { return }
-        shared.metrics.counters.transition(from: state, to: newState)
+        counters.transition(from: state, to: newState, shard: counterShard)
         state = newState
     }
 
@@ -214,14 +220,14 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
             !shared.isStopping
         else { return }
         onHTTPFallback = true
-        shared.metrics.counters.increment(.httpFallback)
+        counters.increment(.httpFallback, shard: counterShard)
         shared.noteHTTPFallback(session: index, failures: consecutiveTCPFailures)
     }
 
     private func leaveHTTPFallback() {
         guard onHTTPFallback else { return }
         onHTTPFallback = false
-        shared.metrics.counters.decrement(.httpFallback)
+        counters.decrement(.httpFallback, shard: counterShard)
         tcpRetryTimer?.cancel()
         tcpRetryTimer = nil
     }
@@ -279,17 +285,17 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
     func sessionWillLogInAgain(_ session: BGBHTTPSession, count: Int) {
         // 990: the MP forgot the session; the HTTP session logs in again at once (spec §8.4).
         lastError = .http990
-        shared.metrics.counters.record(.http990)
+        counters.record(.http990, shard: counterShard)
         reconnects += 1
         connects += 1
         attemptStartedAt = NIODeadline.now().uptimeNanoseconds
-        receivedAt.removeAll(keepingCapacity: false)
+        unanswered.removeAll()
         move(to: .connecting)
     }
 
     func session(_ session: any BGBSession, didReceive request: BGBRequest, atNanoseconds now: UInt64) {
         pushes += 1
-        shared.metrics.counters.add(.pushesReceived)
+        counters.add(.pushesReceived, shard: counterShard)
         let trigger = shared.triggers.trigger(forPushID: request.pushID, taskType: request.taskType.rawValue)
         if let trigger {
             trigger.reached.wrappingIncrement(ordering: .relaxed)
@@ -297,14 +303,12 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
             trigger.fanout.record(fanout)
             shared.metrics.record(.fanout, nanoseconds: fanout)
         }
-        let key = Int64(request.pushID) << 32 | Int64(UInt32(bitPattern: request.taskID))
-        receivedAt[key] = (now, trigger)
         let responder = shared.responder
         if responder.noResponseFraction > 0, Double.random(in: 0..<1, using: &random) < responder.noResponseFraction {
-            receivedAt[key] = nil
             session.dropPush()
             return
         }
+        unanswered.insert(pushID: request.pushID, taskID: request.taskID, receivedAt: now, trigger: trigger)
         let code: ReturnCode
         if responder.failureFraction > 0, Double.random(in: 0..<1, using: &random) < responder.failureFraction {
             code = ReturnCode(rawValue: responder.failureReturnCode)
@@ -324,9 +328,8 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
 
     func session(_ session: any BGBSession, didFlushResponseTo request: BGBRequest, atNanoseconds now: UInt64) {
         responses += 1
-        shared.metrics.counters.add(.responsesSent)
-        let key = Int64(request.pushID) << 32 | Int64(UInt32(bitPattern: request.taskID))
-        guard let (received, trigger) = receivedAt.removeValue(forKey: key) else { return }
+        counters.add(.responsesSent, shard: counterShard)
+        guard let (received, trigger) = unanswered.remove(pushID: request.pushID, taskID: request.taskID) else { return }
         shared.metrics.record(.response, nanoseconds: now &- received)
         if let trigger {
             trigger.answered.wrappingIncrement(ordering: .relaxed)
@@ -336,24 +339,24 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
 
     func session(_ session: any BGBSession, didSendKeepAliveLate latenessNanoseconds: UInt64) {
         keepAlives += 1
-        shared.metrics.counters.add(.keepalivesSent)
+        counters.add(.keepalivesSent, shard: counterShard)
         shared.metrics.record(.keepaliveLate, nanoseconds: latenessNanoseconds)
     }
 
     func session(_ session: any BGBSession, didSurvive anomaly: BGBAnomaly) {
-        shared.metrics.counters.add(.protocolAnomalies)
+        counters.add(.protocolAnomalies, shard: counterShard)
     }
 
     func session(_ session: any BGBSession, didTransferBytesIn bytesIn: Int, out bytesOut: Int) {
-        if bytesIn > 0 { shared.metrics.counters.add(.bytesIn, UInt64(bytesIn)) }
-        if bytesOut > 0 { shared.metrics.counters.add(.bytesOut, UInt64(bytesOut)) }
+        if bytesIn > 0 { counters.add(.bytesIn, UInt64(bytesIn), shard: counterShard) }
+        if bytesOut > 0 { counters.add(.bytesOut, UInt64(bytesOut), shard: counterShard) }
     }
 
     func session(_ session: any BGBSession, didCloseWith reason: BGBCloseReason) {
         handler = nil
         channel = nil
         httpSession = nil
-        receivedAt.removeAll(keepingCapacity: false)
+        unanswered.removeAll()
         if shared.isStopping, reason == .local || state != .signedIn {
             leaveHTTPFallback()
             move(to: .planned)
@@ -373,7 +376,7 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
 
     private func fail(_ reason: FailureReason, permanent: Bool) {
         lastError = reason
-        shared.metrics.counters.record(reason)
+        counters.record(reason, shard: counterShard)
         channel = nil
         handler = nil
         httpSession = nil

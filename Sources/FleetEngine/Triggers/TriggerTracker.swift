@@ -59,18 +59,25 @@ public final class TriggerRecord: Sendable {
 /// is still answered and timed (`response`), just not attributed.
 public final class TriggerTracker: Sendable {
     private let state = NIOLockedValueBox<[TriggerRecord]>([])
+    /// How many records there are: pushes from outside the run (no trigger of ours) are matched
+    /// without taking the lock, which every event loop would otherwise contend for on every push.
+    private let count = ManagedAtomic<Int>(0)
 
     public init() {}
 
     public func add(_ record: TriggerRecord) {
-        state.withLockedValue { $0.append(record) }
+        state.withLockedValue { records in
+            records.append(record)
+            count.store(records.count, ordering: .relaxed)
+        }
     }
 
     public var records: [TriggerRecord] { state.withLockedValue { $0 } }
 
     /// The trigger a push belongs to, or nil.
     public func trigger(forPushID pushID: Int32, taskType: Int32) -> TriggerRecord? {
-        state.withLockedValue { records in
+        guard count.load(ordering: .relaxed) > 0 else { return nil }
+        return state.withLockedValue { records in
             if let match = records.last(where: { $0.pushID.load(ordering: .relaxed) == Int64(pushID) }) { return match }
             guard let open = records.last(where: { $0.pushID.load(ordering: .relaxed) == -1 }) else { return nil }
             open.pushID.store(Int64(pushID), ordering: .relaxed)
@@ -83,6 +90,9 @@ public final class TriggerTracker: Sendable {
 extension TriggerTracker {
     /// Forgets a trigger whose request failed.
     public func remove(_ record: TriggerRecord) {
-        state.withLockedValue { records in records.removeAll { $0 === record } }
+        state.withLockedValue { records in
+            records.removeAll { $0 === record }
+            count.store(records.count, ordering: .relaxed)
+        }
     }
 }
