@@ -25,6 +25,20 @@ extension BGBMessage {
         default:
             break
         }
+        // The push, once per push on the generator: read without an XML tree when it is written
+        // exactly as an MP writes it (within limits that cannot reject it), else read in general.
+        if channel == .request, payload.readableBytes <= limits.maximumTextLength, limits.maximumElements >= 6,
+            limits.maximumDepth >= 2,
+            let request = payload.withUnsafeReadableBytes({ BGBRequest(canonical: $0) })
+        {
+            self = .request(request)
+            return
+        }
+        try self.init(generalChannel: channel, payload: payload, limits: limits)
+    }
+
+    /// Decodes any payload through ``XMLReader`` (every message, every leniency of spec §3.1.2).
+    init(generalChannel channel: BGBChannel, payload: ByteBuffer, limits: XMLReader.Limits) throws(BGBMessageError) {
         guard let expectedRoot = Self.rootName(for: channel) else { throw .unknownChannel(channel) }
         let root: XMLElement
         do {

@@ -122,62 +122,82 @@ public struct BGBTimeStamp: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses every form of spec §3.2.
     public init(parsing text: String) throws(BGBTimeStampError) {
-        let bytes = Array(text.utf8)
-        func number(_ start: Int, _ count: Int) throws(BGBTimeStampError) -> Int {
-            guard start + count <= bytes.count else { throw .malformed(text) }
+        var text = text
+        let parsed = text.withUTF8 { Self.parse(UnsafeRawBufferPointer($0)) }
+        switch parsed {
+        case .success(let stamp): self = stamp
+        case .failure(.outOfRange): throw .outOfRange(text)
+        case .failure(.malformed): throw .malformed(text)
+        }
+    }
+
+    /// Why ``parse(_:)`` refused its bytes.
+    enum ParseFailure: Error {
+        case malformed
+        case outOfRange
+    }
+
+    /// Parses the ASCII bytes of a TimeStamp (every form of spec §3.2) without copying them.
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<BGBTimeStamp, ParseFailure> {
+        func number(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= bytes.count else { return nil }
             var value = 0
             for index in start..<(start + count) {
                 let byte = bytes[index]
-                guard byte >= 0x30, byte <= 0x39 else { throw .malformed(text) }
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
                 value = value * 10 + Int(byte - 0x30)
             }
             return value
         }
-        func expect(_ index: Int, _ byte: UInt8) throws(BGBTimeStampError) {
-            guard index < bytes.count, bytes[index] == byte else { throw .malformed(text) }
+        func at(_ index: Int, _ byte: UInt8) -> Bool {
+            index < bytes.count && bytes[index] == byte
         }
-        year = try number(0, 4)
-        try expect(4, UInt8(ascii: "-"))
-        month = try number(5, 2)
-        try expect(7, UInt8(ascii: "-"))
-        day = try number(8, 2)
-        try expect(10, UInt8(ascii: "T"))
-        hour = try number(11, 2)
-        try expect(13, UInt8(ascii: ":"))
-        minute = try number(14, 2)
-        try expect(16, UInt8(ascii: ":"))
-        second = try number(17, 2)
+        guard let year = number(0, 4), at(4, UInt8(ascii: "-")), let month = number(5, 2), at(7, UInt8(ascii: "-")),
+            let day = number(8, 2), at(10, UInt8(ascii: "T")), let hour = number(11, 2), at(13, UInt8(ascii: ":")),
+            let minute = number(14, 2), at(16, UInt8(ascii: ":")), let second = number(17, 2)
+        else { return .failure(.malformed) }
         var index = 19
-        ticks = 0
-        fractionDigits = 0
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+        var ticks = 0
+        var fractionDigits = 0
+        if at(index, UInt8(ascii: ".")) {
             index += 1
             while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
                 fractionDigits += 1
-                guard fractionDigits <= 7 else { throw .malformed(text) }
+                guard fractionDigits <= 7 else { return .failure(.malformed) }
                 ticks = ticks * 10 + Int(bytes[index] - 0x30)
                 index += 1
             }
-            guard fractionDigits > 0 else { throw .malformed(text) }
+            guard fractionDigits > 0 else { return .failure(.malformed) }
             for _ in fractionDigits..<7 { ticks *= 10 }
         }
+        let zone: Zone
         if index == bytes.count {
             zone = .unspecified
         } else if bytes[index] == UInt8(ascii: "Z"), index + 1 == bytes.count {
             zone = .utc
         } else if bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"), index + 6 == bytes.count {
-            let hours = try number(index + 1, 2)
-            try expect(index + 3, UInt8(ascii: ":"))
-            let minutes = try number(index + 4, 2)
-            guard hours <= 14, minutes <= 59 else { throw .malformed(text) }
+            guard let hours = number(index + 1, 2), at(index + 3, UInt8(ascii: ":")), let minutes = number(index + 4, 2),
+                hours <= 14, minutes <= 59
+            else { return .failure(.malformed) }
             let total = hours * 60 + minutes
             zone = .offset(minutes: bytes[index] == UInt8(ascii: "-") ? -total : total)
         } else {
-            throw .malformed(text)
+            return .failure(.malformed)
         }
-        guard (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day), hour <= 23,
+        guard (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour <= 23,
             minute <= 59, second <= 60
-        else { throw .outOfRange(text) }
+        else { return .failure(.outOfRange) }
+        var stamp = BGBTimeStamp(epochNanoseconds: 0, style: .utcWholeSeconds)
+        stamp.year = year
+        stamp.month = month
+        stamp.day = day
+        stamp.hour = hour
+        stamp.minute = minute
+        stamp.second = second
+        stamp.ticks = ticks
+        stamp.fractionDigits = fractionDigits
+        stamp.zone = zone
+        return .success(stamp)
     }
 
     /// Nanoseconds since the Unix epoch (an unspecified zone is read as UTC).
