@@ -36,6 +36,8 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Ciphertext BoringSSL produced during the current call, written to the channel right after.
     private var outbound: ByteBuffer?
     private var allocator = ByteBufferAllocator()
+    /// Plaintext bytes read per `SSL_read`.
+    private static let plaintextChunk = 1024
     /// Plaintext written before the handshake completed.
     private var pendingWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     private var pendingFlush = false
@@ -224,9 +226,11 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private func readPlaintext(context: ChannelHandlerContext) {
         while state == .active, let ssl {
-            var plaintext = allocator.buffer(capacity: 2048)
+            // 1 KiB holds a BGB message (a Request is ~250 bytes) and stays in malloc's per-thread
+            // cache; a larger record is read in several pieces (SSL_pending below).
+            var plaintext = allocator.buffer(capacity: Self.plaintextChunk)
             var result: Int32 = 0
-            plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: 2048) { pointer in
+            plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.plaintextChunk) { pointer in
                 result = SSL_read(ssl, pointer.baseAddress, Int32(clamping: pointer.count))
                 return max(0, Int(result))
             }
