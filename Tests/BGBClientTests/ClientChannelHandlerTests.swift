@@ -44,9 +44,6 @@ struct ClientChannelHandlerTests {
         )
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(
-            ByteToMessageHandler(BGBFrameDecoder(configuration: .tolerant))
-        )
-        try channel.pipeline.syncOperations.addHandler(
             BGBClientChannelHandler(configuration: configuration, delegate: delegate, signInOnActive: true)
         )
         return channel

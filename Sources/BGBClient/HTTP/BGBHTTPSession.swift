@@ -484,7 +484,7 @@ public final class BGBHTTPSession: BGBSession {
 
     // MARK: State machine actions
 
-    private func perform(_ actions: [BGBSessionStateMachine.Action], respondingTo request: BGBRequest? = nil) {
+    private func perform(_ actions: BGBSessionStateMachine.Actions, respondingTo request: BGBRequest? = nil) {
         for action in actions {
             switch action {
             case .send(let message):

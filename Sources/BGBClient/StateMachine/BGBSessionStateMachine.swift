@@ -47,8 +47,14 @@ public struct BGBSessionStateMachine: Sendable {
         self.configuration = configuration
     }
 
+    /// Whether the session has ended.
+    public var isClosed: Bool {
+        if case .closed = state { return true }
+        return false
+    }
+
     /// The transport is up (TCP + TLS, or HTTP LogIn answered): send SignIn.
-    public mutating func transportReady(nowNanoseconds: UInt64, epochNanoseconds: Int64) -> [Action] {
+    public mutating func transportReady(nowNanoseconds: UInt64, epochNanoseconds: Int64) -> Actions {
         precondition(state == .idle, "transportReady in state \(state)")
         state = .signingIn
         let signIn = BGBSignIn(
@@ -63,7 +69,7 @@ public struct BGBSessionStateMachine: Sendable {
     }
 
     /// A message arrived from the MP.
-    public mutating func received(_ message: BGBMessage, nowNanoseconds: UInt64, epochNanoseconds: Int64) -> [Action] {
+    public mutating func received(_ message: BGBMessage, nowNanoseconds: UInt64, epochNanoseconds: Int64) -> Actions {
         switch state {
         case .idle, .closed:
             return [.anomaly(.messageOutsideSession(message.channel))]
@@ -76,7 +82,7 @@ public struct BGBSessionStateMachine: Sendable {
             return goOnline(confirmed: true, nowNanoseconds: nowNanoseconds, epochNanoseconds: epochNanoseconds)
         case .request(let request):
             outstandingPushes += 1
-            return [.deliverPush(request)]
+            return Actions(.deliverPush(request))
         case .disconnect:
             return closeActions(.disconnectReceived)
         case .negotiationNeeded:
@@ -89,18 +95,18 @@ public struct BGBSessionStateMachine: Sendable {
     }
 
     /// A frame with PayloadSize 0 arrived (spec §2.6.2): tolerated and counted, or fatal in `sdk-strict`.
-    public mutating func receivedEmptyFrame(channel: BGBChannel) -> [Action] {
+    public mutating func receivedEmptyFrame(channel: BGBChannel) -> Actions {
         if configuration.sdkStrictFraming { return closeActions(.protocolError("PayloadSize 0 on channel \(channel)")) }
         return [.anomaly(.emptyFrame(channel))]
     }
 
     /// A frame whose payload did not decode as its channel's message: counted and ignored (§3.1.2).
-    public mutating func receivedUndecodable(channel: BGBChannel, reason: String) -> [Action] {
+    public mutating func receivedUndecodable(channel: BGBChannel, reason: String) -> Actions {
         [.anomaly(.undecodableMessage(channel, reason))]
     }
 
     /// The SignInConfirm wait ended.
-    public mutating func signInTimeoutFired(nowNanoseconds: UInt64, epochNanoseconds: Int64) -> [Action] {
+    public mutating func signInTimeoutFired(nowNanoseconds: UInt64, epochNanoseconds: Int64) -> Actions {
         guard state == .signingIn else { return [] }
         if configuration.strictSignIn { return closeActions(.signInTimeout) }
         return [.anomaly(.signInUnconfirmed)]
@@ -108,7 +114,7 @@ public struct BGBSessionStateMachine: Sendable {
     }
 
     /// The keep-alive timer fired.
-    public mutating func keepAliveTimerFired(nowNanoseconds: UInt64, epochNanoseconds: Int64) -> [Action] {
+    public mutating func keepAliveTimerFired(nowNanoseconds: UInt64, epochNanoseconds: Int64) -> Actions {
         guard state == .online, let intended = nextKeepAliveAt else { return [] }
         let next = intended + configuration.keepAliveIntervalNanoseconds
         nextKeepAliveAt = next
@@ -120,7 +126,7 @@ public struct BGBSessionStateMachine: Sendable {
     }
 
     /// The responder answers a push.
-    public mutating func respond(to request: BGBRequest, returnCode: ReturnCode, epochNanoseconds: Int64) -> [Action] {
+    public mutating func respond(to request: BGBRequest, returnCode: ReturnCode, epochNanoseconds: Int64) -> Actions {
         switch state {
         case .signingIn, .online:
             outstandingPushes = max(0, outstandingPushes - 1)
@@ -129,7 +135,7 @@ public struct BGBSessionStateMachine: Sendable {
                 timeStamp: configuration.timestamps.responseStamp(epochNanoseconds),
                 returnCode: returnCode
             )
-            return [.send(.response(response))]
+            return Actions(.send(.response(response)))
         case .idle, .closed:
             return []
         }
@@ -141,12 +147,12 @@ public struct BGBSessionStateMachine: Sendable {
     }
 
     /// The application closes the session (TCP: TLS close; HTTP: LogOut).
-    public mutating func close() -> [Action] {
+    public mutating func close() -> Actions {
         closeActions(.local)
     }
 
     /// The transport ended (EOF, error, TLS failure).
-    public mutating func transportClosed(_ reason: BGBCloseReason) -> [Action] {
+    public mutating func transportClosed(_ reason: BGBCloseReason) -> Actions {
         switch state {
         case .closed:
             return []
@@ -157,7 +163,7 @@ public struct BGBSessionStateMachine: Sendable {
         }
     }
 
-    mutating func goOnline(confirmed: Bool, nowNanoseconds: UInt64, epochNanoseconds: Int64) -> [Action] {
+    mutating func goOnline(confirmed: Bool, nowNanoseconds: UInt64, epochNanoseconds: Int64) -> Actions {
         state = .online
         // The first KeepAlive follows at once (as the SDK); the timer then runs with this session's phase.
         let first = nowNanoseconds + configuration.keepAliveIntervalNanoseconds - configuration.keepAlivePhaseNanoseconds
@@ -174,7 +180,7 @@ public struct BGBSessionStateMachine: Sendable {
         BGBKeepAlive(timeStamp: configuration.timestamps.signInStamp(epochNanoseconds), clientID: configuration.smsID)
     }
 
-    mutating func closeActions(_ reason: BGBCloseReason) -> [Action] {
+    mutating func closeActions(_ reason: BGBCloseReason) -> Actions {
         if case .closed = state { return [] }
         state = .closed(reason)
         nextKeepAliveAt = nil

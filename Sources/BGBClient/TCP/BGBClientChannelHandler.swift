@@ -5,15 +5,20 @@ import NIOTLS
 
 /// The thin NIO shell around ``BGBSessionStateMachine`` for the TCP + TLS transport.
 ///
-/// Pipeline: `BGBLeanTLSHandler` (or `NIOSSLClientHandler`) `→ ByteToMessageHandler(BGBFrameDecoder(.tolerant)) → this`.
-/// It sends SignIn when the TLS handshake completes, runs the keep-alive timer as one scheduled
-/// task, hands pushes to its delegate and writes Responses. No task and no thread per session.
+/// Pipeline: `BGBLeanTLSHandler` (or `NIOSSLClientHandler`) `→ this`: it splits the TLS plaintext
+/// into frames itself (``BGBFrameParser``; a `ByteToMessageHandler` in between would cost a
+/// pipeline hop and a handler per session on every push). It sends SignIn when the TLS handshake
+/// completes, runs the keep-alive timer as one scheduled task, hands pushes to its delegate and
+/// writes Responses. No task and no thread per session.
 public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChannelHandler, BGBSession {
-    public typealias InboundIn = BGBFrame
+    public typealias InboundIn = ByteBuffer
     public typealias OutboundOut = ByteBuffer
 
     public private(set) var stateMachine: BGBSessionStateMachine
-    public weak var delegate: BGBSessionDelegate?
+    /// Receives the session's events. Held strongly (a weak reference costs a side-table load on
+    /// every event of every push) until the channel goes inactive or the handler is removed, which
+    /// breaks the cycle with a delegate that holds the handler.
+    public var delegate: BGBSessionDelegate?
     private var context: ChannelHandlerContext?
     private var keepAliveTimer: Scheduled<Void>?
     private var signInTimer: Scheduled<Void>?
@@ -23,26 +28,38 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
     /// How long the TLS handshake may take once TCP is up.
     private let handshakeTimeout: TimeAmount
     private var handshakeTimer: Scheduled<Void>?
+    /// Splits the inbound bytes into frames.
+    private let parser: BGBFrameParser
+    /// The start of a frame that has not arrived whole yet (nil almost always: a frame usually
+    /// arrives in one TLS record).
+    private var partialFrame: ByteBuffer?
+    /// The channel's allocator, looked up once.
+    private var allocator = ByteBufferAllocator()
 
     /// - Parameters:
     ///   - configuration: the session's identity and timing.
     ///   - signInOnActive: send SignIn when the channel becomes active, for pipelines without TLS.
     ///   - handshakeTimeout: close with a TLS failure when the handshake has not completed this long
     ///     after TCP connected (a server that accepts but never answers must not hold a session forever).
+    ///   - framing: the frame parser's limits and anomaly policy; the default (`.tolerant`) delivers
+    ///     zero-length frames and unknown channels to be counted (spec §2.6.2, §2.6.4).
     public init(
         configuration: BGBSessionConfiguration,
         delegate: BGBSessionDelegate?,
         signInOnActive: Bool = false,
-        handshakeTimeout: TimeAmount = .seconds(30)
+        handshakeTimeout: TimeAmount = .seconds(30),
+        framing: BGBFrameParser.Configuration = .tolerant
     ) {
         self.stateMachine = BGBSessionStateMachine(configuration: configuration)
         self.delegate = delegate
         self.signInOnActive = signInOnActive
         self.handshakeTimeout = handshakeTimeout
+        self.parser = BGBFrameParser(configuration: framing)
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        allocator = context.channel.allocator
         if context.channel.isActive {
             if signInOnActive { start(context: context) } else { armHandshakeTimer(context: context) }
         }
@@ -50,8 +67,11 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
 
     private func armHandshakeTimer(context: ChannelHandlerContext) {
         guard handshakeTimer == nil, stateMachine.state == .idle else { return }
-        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: handshakeTimeout) { [weak self] in
-            guard let self, let context = self.context, self.stateMachine.state == .idle else { return }
+        // Timer and promise callbacks hold the handler strongly (until they fire or are cancelled in
+        // handlerRemoved): a weak reference would give every handler a side table, which puts every
+        // retain and release of it on the slow path.
+        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: handshakeTimeout) {
+            guard let context = self.context, self.stateMachine.state == .idle else { return }
             if self.closeReason == nil {
                 self.closeReason = .tls("the handshake did not complete within \(self.handshakeTimeout.nanoseconds / 1_000_000_000) s")
             }
@@ -62,6 +82,7 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
     public func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimers()
         self.context = nil
+        delegate = nil
     }
 
     public func channelActive(context: ChannelHandlerContext) {
@@ -86,7 +107,32 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        var buffer = unwrapInboundIn(data)
+        if var partial = partialFrame {
+            partialFrame = nil
+            partial.writeBuffer(&buffer)
+            buffer = partial
+        }
+        // Frames after a close (a Disconnect followed by more) are not for this session any more;
+        // a partial frame at EOF is dropped, never dispatched (spec §2.6.6).
+        while self.context != nil, !stateMachine.isClosed {
+            let frame: BGBFrame
+            do {
+                guard let next = try parser.nextFrame(from: &buffer) else { break }
+                frame = next
+            } catch {
+                if closeReason == nil { closeReason = .protocolError(error.description) }
+                context.close(promise: nil)
+                return
+            }
+            received(frame)
+        }
+        if buffer.readableBytes > 0, !stateMachine.isClosed {
+            partialFrame = buffer
+        }
+    }
+
+    private func received(_ frame: BGBFrame) {
         let now = self.now
         delegate?.session(self, didTransferBytesIn: frame.encodedSize, out: 0)
         if frame.payload.readableBytes == 0, frame.xmlHeader.readableBytes == 0, frame.channel != .none {
@@ -105,7 +151,8 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
             return
         }
         perform(
-            stateMachine.received(message, nowNanoseconds: now, epochNanoseconds: BGBTimeStamp.currentEpochNanoseconds())
+            stateMachine.received(message, nowNanoseconds: now, epochNanoseconds: BGBTimeStamp.currentEpochNanoseconds()),
+            now: now
         )
     }
 
@@ -137,19 +184,20 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
         perform(stateMachine.close())
     }
 
-    private func perform(_ actions: [BGBSessionStateMachine.Action], respondingTo request: BGBRequest? = nil) {
+    /// Carries out the state machine's actions; `now`: the loop time of the event, when the caller
+    /// has read it already.
+    private func perform(_ actions: BGBSessionStateMachine.Actions, respondingTo request: BGBRequest? = nil, now: UInt64? = nil) {
         guard let context else { return }
         var needsFlush = false
         for action in actions {
             switch action {
             case .send(let message):
-                var buffer = context.channel.allocator.buffer(capacity: 256)
+                var buffer = allocator.buffer(capacity: 256)
                 let size = message.writeTCPFrame(into: &buffer)
                 delegate?.session(self, didTransferBytesIn: 0, out: size)
                 if case .response = message, let request {
                     let promise = context.eventLoop.makePromise(of: Void.self)
-                    promise.futureResult.assumeIsolated().whenSuccess { [weak self] in
-                        guard let self else { return }
+                    promise.futureResult.assumeIsolated().whenSuccess {
                         self.delegate?.session(self, didFlushResponseTo: request, atNanoseconds: self.now)
                     }
                     context.write(wrapOutboundOut(buffer), promise: promise)
@@ -159,22 +207,22 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
                 needsFlush = true
             case .scheduleKeepAlive(let at):
                 keepAliveTimer?.cancel()
-                keepAliveTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(at)) { [weak self] in
-                    self?.keepAliveFired()
+                keepAliveTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(at)) {
+                    self.keepAliveFired()
                 }
             case .scheduleSignInTimeout(let at):
                 signInTimer?.cancel()
-                signInTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(at)) { [weak self] in
-                    self?.signInTimeoutFired()
+                signInTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(at)) {
+                    self.signInTimeoutFired()
                 }
             case .cancelTimers:
                 cancelTimers()
             case .signedIn(let confirmed):
                 signInTimer?.cancel()
                 signInTimer = nil
-                delegate?.sessionDidSignIn(self, confirmed: confirmed, atNanoseconds: self.now)
+                delegate?.sessionDidSignIn(self, confirmed: confirmed, atNanoseconds: now ?? self.now)
             case .deliverPush(let request):
-                delegate?.session(self, didReceive: request, atNanoseconds: self.now)
+                delegate?.session(self, didReceive: request, atNanoseconds: now ?? self.now)
             case .keepAliveSent(let lateness):
                 delegate?.session(self, didSendKeepAliveLate: lateness)
             case .anomaly(let anomaly):

@@ -36,7 +36,6 @@ public enum BGBConnector {
         on eventLoop: EventLoop,
         to endpoint: Endpoint,
         tls: BGBConnectionTLS,
-        maximumPayloadSize: Int = 1 << 20,
         makeHandler: @escaping @Sendable () -> BGBClientChannelHandler
     ) -> EventLoopFuture<Channel> {
         var bootstrap = ClientBootstrap(group: eventLoop)
@@ -46,17 +45,6 @@ public enum BGBConnector {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(tls.makeHandler(serverHostname: endpoint.hostname))
-                    try sync.addHandler(
-                        ByteToMessageHandler(
-                            BGBFrameDecoder(
-                                configuration: .init(
-                                    maximumPayloadSize: maximumPayloadSize,
-                                    zeroPayload: .deliver,
-                                    unknownChannel: .deliver
-                                )
-                            )
-                        )
-                    )
                     try sync.addHandler(makeHandler())
                 }
             }
