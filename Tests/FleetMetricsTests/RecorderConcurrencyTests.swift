@@ -105,4 +105,25 @@ import Testing
         #expect(snapshot[state: .signedIn] == 79_995)
         #expect(snapshot[.pushesReceived] == 0)
     }
+
+    @Test("sharded counters: each thread counts into its own shard, the snapshot sums them")
+    func shardedCountersSum() {
+        let counters = FleetCounters(shards: 4)
+        DispatchQueue.concurrentPerform(iterations: 4) { shard in
+            for _ in 0..<20_000 {
+                counters.add(.pushesReceived, shard: shard)
+                counters.record(.eof, shard: shard)
+                counters.increment(.connecting, shard: shard)
+            }
+        }
+        // A session counted in on one shard and out on another: that shard goes "negative".
+        counters.transition(from: .connecting, to: .signedIn, shard: 3)
+        counters.increment(.signedIn, shard: 0)
+        counters.decrement(.signedIn, shard: 1)
+        let snapshot = counters.snapshot()
+        #expect(snapshot[.pushesReceived] == 80_000)
+        #expect(snapshot[error: .eof] == 80_000)
+        #expect(snapshot[state: .connecting] == 79_999)
+        #expect(snapshot[state: .signedIn] == 1)
+    }
 }

@@ -19,9 +19,6 @@ struct UnansweredPushes {
     private var first: Entry?
     private var more: [Key: Entry] = [:]
 
-    /// Pushes outstanding.
-    var count: Int { (first == nil ? 0 : 1) + more.count }
-
     /// Records a push; a second push with the same PushID and TaskID replaces the first.
     mutating func insert(pushID: Int32, taskID: Int32, receivedAt: UInt64, trigger: TriggerRecord?) {
         let entry = Entry(key: Key(pushID: pushID, taskID: taskID), receivedAt: receivedAt, trigger: trigger)
