@@ -3,7 +3,7 @@ extension BGBSessionStateMachine {
     ///
     /// A single action is stored inline: the two events of every push (the Request arriving, the
     /// Response going out) return one action each and allocate nothing. More go to an array. Build
-    /// a single action with ``init(_:)-(Action)`` on hot paths (an array literal makes an array first).
+    /// a single action with `Actions(action)` on hot paths (an array literal makes an array first).
     public struct Actions: RandomAccessCollection, ExpressibleByArrayLiteral, Hashable, Sendable {
         private enum Storage: Hashable, Sendable {
             case none

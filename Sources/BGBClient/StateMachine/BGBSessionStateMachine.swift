@@ -181,7 +181,7 @@ public struct BGBSessionStateMachine: Sendable {
     }
 
     mutating func closeActions(_ reason: BGBCloseReason) -> Actions {
-        if case .closed = state { return [] }
+        if isClosed { return [] }
         state = .closed(reason)
         nextKeepAliveAt = nil
         return [.cancelTimers, .close(reason)]
