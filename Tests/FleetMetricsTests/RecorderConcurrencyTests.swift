@@ -4,21 +4,34 @@ import Testing
 @testable import FleetMetrics
 
 @Suite struct RecorderConcurrencyTests {
+    /// Runs `body(writer)` for every writer on a thread of its own and returns a group that is done
+    /// when all have finished. Not on `DispatchQueue.global()`: on Linux that is the pool the tests
+    /// themselves run on, and two reader loops spinning on its two threads (two cores) would wait
+    /// forever for writers queued behind them.
+    static func startWriters(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) -> DispatchGroup {
+        let group = DispatchGroup()
+        for writer in 0..<count {
+            group.enter()
+            Thread {
+                body(writer)
+                group.leave()
+            }.start()
+        }
+        return group
+    }
+
     /// Writers record while the reader keeps taking interval snapshots: the sum of every
     /// snapshot plus a final one equals exactly what was recorded, slot by slot.
     @Test func intervalSnapshotsLoseAndDuplicateNothing() {
         let recorder = Recorder()
         let writers = 4
         let perWriter = 150_000
-        let group = DispatchGroup()
-        for writer in 0..<writers {
-            DispatchQueue.global().async(group: group) {
-                // Each writer uses its own value, so per-slot totals can be checked exactly.
-                let value = UInt64(writer + 1) * 1_000_000
-                for i in 0..<perWriter {
-                    recorder.record(value)
-                    if i % 1_000 == 0 { recorder.record(value, count: 2) }
-                }
+        let group = Self.startWriters(writers) { writer in
+            // Each writer uses its own value, so per-slot totals can be checked exactly.
+            let value = UInt64(writer + 1) * 1_000_000
+            for i in 0..<perWriter {
+                recorder.record(value)
+                if i % 1_000 == 0 { recorder.record(value, count: 2) }
             }
         }
         var total = HistogramSnapshot()
@@ -45,12 +58,9 @@ import Testing
         let histogram = AtomicHistogram()
         let writers = 4
         let perWriter = 150_000
-        let group = DispatchGroup()
-        for writer in 0..<writers {
-            DispatchQueue.global().async(group: group) {
-                let value = UInt64(writer + 1) * 1_000_000
-                for _ in 0..<perWriter { histogram.record(value) }
-            }
+        let group = Self.startWriters(writers) { writer in
+            let value = UInt64(writer + 1) * 1_000_000
+            for _ in 0..<perWriter { histogram.record(value) }
         }
         var total = HistogramSnapshot()
         var snapshots = 0
