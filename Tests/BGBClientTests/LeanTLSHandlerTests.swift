@@ -86,6 +86,12 @@ final class EchoRecordingHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelInactive(context: ChannelHandlerContext) {
         record.closed.succeed()
     }
+
+    /// A child channel torn down before it became active never sees channelInactive: complete the
+    /// promise anyway (a second completion is ignored), or it leaks (a fatal error in debug builds).
+    func handlerRemoved(context: ChannelHandlerContext) {
+        record.closed.succeed()
+    }
 }
 
 /// Collects what the client side of the pipeline sees above the lean TLS handler.
@@ -133,6 +139,11 @@ final class ClientProbe: ChannelInboundHandler, @unchecked Sendable {
         handshake.fail(ChannelError.ioOnClosedChannel)
         receivedAll.fail(ChannelError.ioOnClosedChannel)
         inactive.succeed()
+    }
+
+    /// The same when the channel is torn down without channelInactive (later completions are ignored).
+    func handlerRemoved(context: ChannelHandlerContext) {
+        channelInactive(context: context)
     }
 }
 
@@ -198,9 +209,15 @@ struct LeanTLSHandlerTests {
                     let serverRecord = record(child.eventLoop)
                     last.withLockedValue { $0 = serverRecord }
                     let tls = NIOSSLServerHandler(context: context) { _, promise in promise.succeed(.certificateVerified) }
-                    try child.pipeline.syncOperations.addHandler(tls)
-                    if let script { try child.pipeline.syncOperations.addHandler(script) }
-                    try child.pipeline.syncOperations.addHandler(EchoRecordingHandler(record: serverRecord))
+                    do {
+                        try child.pipeline.syncOperations.addHandler(tls)
+                        if let script { try child.pipeline.syncOperations.addHandler(script) }
+                        try child.pipeline.syncOperations.addHandler(EchoRecordingHandler(record: serverRecord))
+                    } catch {
+                        // A child the client already closed: its record's promise must not leak.
+                        serverRecord.closed.succeed()
+                        throw error
+                    }
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
