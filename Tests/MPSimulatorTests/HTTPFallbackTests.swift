@@ -144,9 +144,10 @@ struct HTTPFallbackTests {
                 return
             }
             #expect(queued.pushID != request.pushID)
-            #expect(fixture.simulator.httpQueueWaitSnapshot().totalCount == 1)
+            // Recorded when the simulator's write completes, which may be after the client read it.
+            #expect(await eventually { fixture.simulator.httpQueueWaitSnapshot().totalCount == 1 })
             #expect(await eventually { fixture.simulator.operationStatus(id: operation)?.completedClients == 1 })
-            #expect(fixture.simulator.operationStatus(id: queuedOperation)?.writtenClients == 1)
+            #expect(await eventually { fixture.simulator.operationStatus(id: queuedOperation)?.writtenClients == 1 })
             await first.close()
             await second.close()
         }
