@@ -116,12 +116,7 @@ private struct CanonicalCursor {
 
     /// Consumes `literal` if the bytes at the position are exactly it.
     mutating func consume(_ literal: StaticString) -> Bool {
-        let count = literal.utf8CodeUnitCount
-        guard bytes.count - position >= count,
-            memcmp(bytes.baseAddress! + position, literal.utf8Start, count) == 0
-        else { return false }
-        position += count
-        return true
+        consume(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     /// Consumes `expected` if the bytes at the position are exactly it.
