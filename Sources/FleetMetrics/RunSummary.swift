@@ -18,6 +18,18 @@ public struct RunSummary: Sendable, Equatable {
     public var plan: [String: String]
     /// Whether the generator kept up.
     public var generator: GeneratorHealth
+    /// The run's thresholds and their outcome (empty when none was given or before evaluation).
+    public var thresholds: [ThresholdRecord] = []
+    /// The bgbfleet version that wrote the summary.
+    public var toolVersion: String = BGBFleetVersion.current
+    /// Whether the run was stopped before its planned end (Ctrl-C, SIGTERM).
+    public var interrupted: Bool = false
+
+    /// When the run ended: ``startTime`` + ``durationSeconds``.
+    public var endTime: Date { startTime.addingTimeInterval(durationSeconds) }
+
+    /// PASS, FAIL, or none, from ``thresholds``.
+    public var verdict: Verdict { Verdict(thresholds) }
 
     /// Summarises whole-run histograms (a missing metric counts as empty).
     public init(startTime: Date, durationSeconds: Double, histograms: [MetricName: HistogramSnapshot],
@@ -48,6 +60,10 @@ extension RunSummary: Codable {
         case durationSeconds = "duration_s"
         case metrics, counters, plan, generator
         case deliveryPercent = "delivery_pct"
+        case thresholds, verdict, interrupted
+        case toolVersion = "tool_version"
+        case endTime = "end_time"
+        case endTimeISO = "end_time_iso"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,6 +84,10 @@ extension RunSummary: Codable {
         counters = try c.decode(CounterSnapshot.self, forKey: .counters)
         plan = try c.decodeIfPresent([String: String].self, forKey: .plan) ?? [:]
         generator = try c.decode(GeneratorHealth.self, forKey: .generator)
+        // Added after format 1 was first written: optional, so older summaries still load.
+        thresholds = try c.decodeIfPresent([ThresholdRecord].self, forKey: .thresholds) ?? []
+        toolVersion = try c.decodeIfPresent(String.self, forKey: .toolVersion) ?? "unknown"
+        interrupted = try c.decodeIfPresent(Bool.self, forKey: .interrupted) ?? false
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -81,6 +101,12 @@ extension RunSummary: Codable {
         try c.encode(plan, forKey: .plan)
         try c.encode(generator, forKey: .generator)
         try c.encode(deliveryPercent, forKey: .deliveryPercent)
+        try c.encode(endTime.timeIntervalSince1970, forKey: .endTime)
+        try c.encode(endTime.formatted(PushReportRow.timeStyle), forKey: .endTimeISO)
+        try c.encode(toolVersion, forKey: .toolVersion)
+        try c.encode(interrupted, forKey: .interrupted)
+        try c.encode(thresholds, forKey: .thresholds)
+        try c.encode(verdict, forKey: .verdict)
     }
 
     /// `summary.json` bytes (pretty, sorted keys).
@@ -101,7 +127,8 @@ extension RunSummary {
     ///
     /// One table for everything: `kind` is `latency` (one row per metric, statistics in ms),
     /// `state`, `error`, `counter` (value in `count`), `derived` (`delivery_pct` in `value`),
-    /// `health` (generator fields in `value`) or `plan` (free-form `value`).
+    /// `health` (generator fields in `value`), `threshold` (expression in `name`, `pass`/`fail` in
+    /// `value`), `run` (`verdict`, `tool_version`, `end_time`, `interrupted`) or `plan` (free-form `value`).
     public static let csvHeader = ["kind", "name", "value", "count", "mean_ms", "p50_ms", "p90_ms",
                                    "p99_ms", "p99_9_ms", "p99_99_ms", "max_ms"]
 
@@ -129,6 +156,13 @@ extension RunSummary {
         rows.append(["health", "loop_lag_max_ms", Format.ms(generator.loopLagMax), ""] + blank)
         rows.append(["health", "saturated", generator.saturated ? "true" : "false", ""] + blank)
         rows.append(["health", "saturation_rule", GeneratorHealth.rule, ""] + blank)
+        for record in thresholds {
+            rows.append(["threshold", record.expression, record.passed ? "pass" : "fail", ""] + blank)
+        }
+        rows.append(["run", "verdict", verdict.rawValue, ""] + blank)
+        rows.append(["run", "tool_version", toolVersion, ""] + blank)
+        rows.append(["run", "end_time", endTime.formatted(PushReportRow.timeStyle), ""] + blank)
+        rows.append(["run", "interrupted", interrupted ? "true" : "false", ""] + blank)
         for key in plan.keys.sorted() {
             rows.append(["plan", key, plan[key] ?? "", ""] + blank)
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetMetrics
 import Foundation
 
 /// The `bgbfleet` command: a load generator for ConfigMgr client notification (BGB).
@@ -10,7 +11,7 @@ struct BGBFleetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bgbfleet",
         abstract: "Simulate a fleet of ConfigMgr clients holding client-notification (BGB) sessions against an MP.",
-        version: "0.1.0",
+        version: BGBFleetVersion.current,
         subcommands: [
             RunCommand.self,
             MPSimCommand.self,
