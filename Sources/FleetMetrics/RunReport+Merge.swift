@@ -12,6 +12,9 @@ extension RunReport {
     /// - Plan: keys with one value everywhere keep it; differing values are joined with `|` in
     ///   input order; `merged_runs` is the number of inputs.
     /// - Generator health: recomputed from the merged `loop_lag`, and saturated if any input was.
+    /// - Timeline: on the same grid; each slot sums every input's latest row at or before it.
+    /// - Thresholds: every input's expressions, evaluated again on the merged summary.
+    ///   Interrupted: if any input was.
     /// - Sessions: concatenated. Pushes: rows with the same trigger_time, type and task_type are
     ///   combined — targets, reached and answered summed, fanout max the maximum, and fanout
     ///   p50/p99 the maximum over inputs (an upper bound; exact fan-out percentiles over all
@@ -71,10 +74,29 @@ extension RunReport {
         if reports.contains(where: \.summary.generator.saturated) {
             summary.generator.saturated = true
         }
+        summary.interrupted = reports.contains(where: \.summary.interrupted)
+        summary.thresholds = reevaluatedThresholds(reports.map(\.summary), on: summary)
 
+        let timeline = TimelineRow.merge(reports.map(\.timeline), grid: grid) { run, row in
+            let offset = reports[run].summary.startTime.timeIntervalSince1970 + row.start - base
+            return Int((offset / grid).rounded())
+        }
         return RunReport(summary: summary, logs: logs,
                          sessions: reports.flatMap(\.sessions),
-                         pushes: mergePushes(reports.flatMap(\.pushes)))
+                         pushes: mergePushes(reports.flatMap(\.pushes)),
+                         timeline: timeline)
+    }
+
+    /// The thresholds of the inputs (each expression once, in input order) evaluated on the
+    /// merged summary: a shard's verdict says nothing about the whole run.
+    private static func reevaluatedThresholds(_ inputs: [RunSummary], on merged: RunSummary) -> [ThresholdRecord] {
+        var seen = Set<String>()
+        var records: [ThresholdRecord] = []
+        for record in inputs.flatMap(\.thresholds) where seen.insert(record.expression).inserted {
+            guard let threshold = try? Threshold(parsing: record.expression) else { continue }
+            records.append(ThresholdRecord(threshold.evaluate(merged)))
+        }
+        return records
     }
 
     private static func mergePushes(_ rows: [PushReportRow]) -> [PushReportRow] {

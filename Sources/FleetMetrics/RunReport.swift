@@ -9,13 +9,17 @@ public struct RunReport: Sendable, Equatable {
     public var logs: [MetricName: HistogramLog]
     public var sessions: [SessionReportRow]
     public var pushes: [PushReportRow]
+    /// The counters of each interval from `timeline.csv` (empty for reports written without one).
+    public var timeline: [TimelineRow]
 
     /// Creates a report.
-    public init(summary: RunSummary, logs: [MetricName: HistogramLog], sessions: [SessionReportRow], pushes: [PushReportRow]) {
+    public init(summary: RunSummary, logs: [MetricName: HistogramLog], sessions: [SessionReportRow], pushes: [PushReportRow],
+                timeline: [TimelineRow] = []) {
         self.summary = summary
         self.logs = logs
         self.sessions = sessions
         self.pushes = pushes
+        self.timeline = timeline
     }
 
     /// Loads a report directory.
@@ -63,7 +67,13 @@ public struct RunReport: Sendable, Equatable {
                 throw .invalidFile(directory.appendingPathComponent(RunReportWriter.FileName.pushes).path, String(describing: error))
             }
         }
-        return RunReport(summary: summary, logs: logs, sessions: sessions, pushes: pushes)
+        var timeline: [TimelineRow] = []
+        if let text = try read(RunReportWriter.FileName.timeline) {
+            do { timeline = try TimelineRow.parse(csv: text) } catch {
+                throw .invalidFile(directory.appendingPathComponent(RunReportWriter.FileName.timeline).path, String(describing: error))
+            }
+        }
+        return RunReport(summary: summary, logs: logs, sessions: sessions, pushes: pushes, timeline: timeline)
     }
 
     /// The whole-run histogram of `metric`: the exact sum of its intervals.
@@ -74,10 +84,12 @@ public struct RunReport: Sendable, Equatable {
 
     /// Writes the full set of files (intervals.csv, every .hlog, summaries, sessions, pushes)
     /// into `directory`, replaying the interval logs. Intervals of all metrics are grouped by
-    /// start time (to the millisecond).
+    /// start time (to the millisecond); each gets the counters of the ``timeline`` row at or before
+    /// it (`timeline.csv` is written only when the report has a timeline).
     public func write(to directory: URL) throws {
         let layout = logs.values.lazy.compactMap { $0.intervals.first?.histogram.layout }.first ?? .latency
-        let writer = try RunReportWriter(directory: directory, startTime: summary.startTime, layout: layout)
+        let writer = try RunReportWriter(directory: directory, startTime: summary.startTime, layout: layout,
+                                         writesTimeline: !timeline.isEmpty)
         var slots: [Int64: IntervalRecord] = [:]
         for (metric, log) in logs {
             let base = log.effectiveBaseTime - summary.startTime.timeIntervalSince1970
@@ -88,8 +100,13 @@ public struct RunReport: Sendable, Equatable {
                     .histograms[metric, default: HistogramSnapshot(layout: layout)].merge(interval.histogram)
             }
         }
+        let timelineKeys = timeline.map { Int64(($0.start * 1000).rounded()) }
+        var next = 0
         for key in slots.keys.sorted() {
-            try writer.append(slots[key]!)
+            var record = slots[key]!
+            while next < timeline.count, timelineKeys[next] <= key { next += 1 }
+            if next > 0 { record.counters = timeline[next - 1].counters }
+            try writer.append(record)
         }
         try writer.finish(summary: summary, sessions: sessions, pushes: pushes)
     }

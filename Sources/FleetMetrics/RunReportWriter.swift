@@ -15,6 +15,8 @@ public final class RunReportWriter {
         public static let summaryJSON = "summary.json"
         public static let sessions = "sessions.csv"
         public static let pushes = "pushes.csv"
+        public static let timeline = "timeline.csv"
+        public static let html = "report.html"
     }
 
     /// Column names of `intervals.csv`.
@@ -32,10 +34,12 @@ public final class RunReportWriter {
 
     private let intervalsHandle: FileHandle
     private let logs: [MetricName: HistogramLogWriter]
+    private let timelineHandle: FileHandle?
 
-    /// Creates `directory` (and parents) and starts `intervals.csv` and the `.hlog` files,
+    /// Creates `directory` (and parents) and starts `intervals.csv`, the `.hlog` files and, with
+    /// `writesTimeline`, `timeline.csv` (the counters of each interval, see ``TimelineRow``),
     /// replacing any existing ones.
-    public init(directory: URL, startTime: Date, layout: HistogramLayout = .latency) throws {
+    public init(directory: URL, startTime: Date, layout: HistogramLayout = .latency, writesTimeline: Bool = true) throws {
         self.directory = directory
         self.startTime = startTime
         self.layout = layout
@@ -55,11 +59,22 @@ public final class RunReportWriter {
             )
         }
         self.logs = logs
+        timelineHandle = writesTimeline ? try Self.startFile(directory.appendingPathComponent(FileName.timeline), header: TimelineRow.header) : nil
         totals = Dictionary(uniqueKeysWithValues: MetricName.allCases.map { ($0, HistogramSnapshot(layout: layout)) })
     }
 
     deinit {
         try? intervalsHandle.close()
+        try? timelineHandle?.close()
+    }
+
+    private static func startFile(_ url: URL, header: [String]) throws -> FileHandle {
+        guard FileManager.default.createFile(atPath: url.path, contents: Data(CSV.encodeRow(header).utf8)) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+        return handle
     }
 
     /// Appends one interval to `intervals.csv` and every `.hlog`, and adds it to ``totals``.
@@ -79,6 +94,8 @@ public final class RunReportWriter {
             totals[metric]!.merge(histogram)
         }
         try intervalsHandle.write(contentsOf: Data(rows.utf8))
+        let timelineRow = TimelineRow(start: interval.start, length: interval.length, counters: interval.counters)
+        try timelineHandle?.write(contentsOf: Data(CSV.encodeRow(timelineRow.fields).utf8))
     }
 
     /// Writes the summary and per-session / per-push files, closes the streams and returns the
@@ -97,6 +114,8 @@ public final class RunReportWriter {
     public func finish(summary: RunSummary, sessions: [SessionReportRow], pushes: [PushReportRow]) throws {
         try intervalsHandle.synchronize()
         try intervalsHandle.close()
+        try timelineHandle?.synchronize()
+        try timelineHandle?.close()
         for log in logs.values { try log.close() }
         try Data(summary.csv().utf8).write(to: directory.appendingPathComponent(FileName.summaryCSV), options: .atomic)
         try summary.jsonData().write(to: directory.appendingPathComponent(FileName.summaryJSON), options: .atomic)

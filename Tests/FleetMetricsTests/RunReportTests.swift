@@ -67,7 +67,7 @@ import Testing
         let summary = try write(run, to: directory, plan: ["sessions": "1000", "profile": "smoke"])
 
         let files = try Set(FileManager.default.contentsOfDirectory(atPath: directory.path))
-        #expect(files == Set(["intervals.csv", "summary.csv", "summary.json", "sessions.csv", "pushes.csv"]
+        #expect(files == Set(["intervals.csv", "summary.csv", "summary.json", "sessions.csv", "pushes.csv", "timeline.csv"]
             + MetricName.allCases.map(\.hlogFileName)))
 
         let intervals = try CSVTable(parsing: String(contentsOf: directory.appendingPathComponent("intervals.csv"), encoding: .utf8))
