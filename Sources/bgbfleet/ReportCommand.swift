@@ -2,12 +2,12 @@ import ArgumentParser
 import FleetMetrics
 import Foundation
 
-/// `bgbfleet report show|merge`: reprint or merge report directories written by `bgbfleet run`.
+/// `bgbfleet report show|merge|html`: reprint, merge or draw report directories written by `bgbfleet run`.
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Show or merge run report directories.",
-        subcommands: [Show.self, Merge.self]
+        abstract: "Show, merge or draw (HTML) run report directories.",
+        subcommands: [Show.self, Merge.self, HTML.self]
     )
 
     /// `bgbfleet report show DIR [--threshold EXPR]...`
@@ -72,8 +72,10 @@ struct ReportCommand: ParsableCommand {
             } catch {
                 throw CommandFailure.runFailed("cannot write merged report to \(output): \(error)")
             }
+            let html = RunReportFinish.finish(directory: URL(fileURLWithPath: output), summary: merged.summary, results: nil)
             print(SummaryTable.render(merged.summary), terminator: "")
-            print("merged \(reports.count) report(s) into \(output)")
+            if !merged.summary.thresholds.isEmpty { print(""); print(ThresholdTable.render(merged.summary.thresholds), terminator: "") }
+            print("merged \(reports.count) report(s) into \(output)" + (html.map { "; open \($0.path)" } ?? ""))
         }
     }
 

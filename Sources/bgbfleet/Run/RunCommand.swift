@@ -22,7 +22,8 @@ struct RunCommand: AsyncParsableCommand {
 
             Output: a live line every second, a summary table and the threshold table at the end, and \
             the report directory (default runs/<timestamp>/): intervals.csv, summary.csv, summary.json, \
-            sessions.csv, pushes.csv and one HdrHistogram interval log (.hlog) per latency metric.
+            sessions.csv, pushes.csv, timeline.csv, one HdrHistogram interval log (.hlog) per latency metric, \
+            and report.html, the self-contained page to open in a browser.
 
             Exit status: 0 all thresholds passed, 99 a threshold failed, 2 bad usage or input \
             (including a plan this machine cannot hold), 1 the run itself failed.
@@ -271,15 +272,17 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure.runFailed("the run failed: \(error)")
         }
         try? await simulator?.shutdown()
+        let results = thresholds.map { $0.evaluate(summary) }
+        let html = RunReportFinish.finish(directory: directory, summary: summary, results: results)
         if shardSpec != nil {
             // The parent merges, prints and evaluates thresholds.
             return
         }
 
         print(SummaryTable.render(summary))
-        let results = thresholds.map { $0.evaluate(summary) }
         if !results.isEmpty { print(ThresholdTable.render(results)) }
         print("reports: \(directory.path)")
+        if let html { print("report: \(html.path)") }
         if results.contains(where: { !$0.passed }) { throw ExitCode(ExitStatus.thresholdFailed) }
     }
 

@@ -142,10 +142,12 @@ struct ShardedRun {
         } catch {
             throw CommandFailure.runFailed("cannot merge the shards' reports into \(output.path): \(error)")
         }
-        print(SummaryTable.render(merged.summary))
         let results = thresholds.map { $0.evaluate(merged.summary) }
+        let html = RunReportFinish.finish(directory: output, summary: merged.summary, results: results)
+        print(SummaryTable.render(merged.summary))
         if !results.isEmpty { print(ThresholdTable.render(results)) }
         print("reports: \(output.path) (merged from \(processes) shards under shard-N/)")
+        if let html { print("report: \(html.path)") }
         if results.contains(where: { !$0.passed }) { throw ExitCode(ExitStatus.thresholdFailed) }
     }
 }
