@@ -125,6 +125,15 @@ import FoundationXML
         #expect(connect.series[0].points.map { $0 == nil } == [false, false, false, true, true, true])
         let connectPath = try Self.pathPoints(connect.svg(), series: "p50")
         #expect(connectPath.map(\.count) == [3])
+
+        // A lone point between gaps is a dot; runs of two or more are path segments.
+        var lone = chart
+        lone.series = [ChartSeries(name: "s", points: [ChartPoint(x: 0, y: 2e6), nil, ChartPoint(x: 2, y: 3e6), ChartPoint(x: 3, y: 4e6)], style: 0)]
+        let loneSVG = try XMLDocument(xmlString: lone.svg())
+        let dots = try loneSVG.nodes(forXPath: "//circle[@data-series='s']") as! [XMLElement]
+        #expect(dots.count == 1)
+        #expect(abs(Double(dots[0].attribute(forName: "cx")!.stringValue!)! - lone.px(0)!) < 0.051)
+        #expect(try Self.pathPoints(lone.svg(), series: "s").map(\.count) == [2])
     }
 
     @Test func timelineSeriesAreGaugesAndRates() throws {
@@ -287,6 +296,19 @@ import FoundationXML
         let chart = ReportCharts.sessions(Self.run(withMP))
         #expect(chart.series.last?.name == "online at the MP")
 
+        // A merged run's shard-N/ subdirectories make the per-shard table.
+        for shard in 0..<2 {
+            var part = report
+            part.summary.generator.saturated = shard == 1
+            try part.write(to: directory.appendingPathComponent("shard-\(shard)"))
+        }
+        let merged = try ReportData.load(from: directory)
+        #expect(merged.parts.map(\.name) == ["shard-0", "shard-1"])
+        let page = ReportPage.render(merged)
+        #expect(page.contains("<h2>Shards</h2>"))
+        #expect(page.contains("<tr><td>shard-1</td><td class=\"num\">93</td>"))
+        #expect(page.components(separatedBy: ">SATURATED<").count == 2)
+
         #expect(throws: RunReportError.directoryNotFound(directory.appendingPathComponent("nope").path)) {
             try ReportData.load(from: directory.appendingPathComponent("nope"))
         }
@@ -310,9 +332,15 @@ import FoundationXML
         after.summary.metrics[MetricName.response.index] = MetricSummary(metric: .response, histogram: try slow.total())
         after.summary.thresholds = [ThresholdRecord(try Threshold(parsing: "response.p99<5ms").evaluate(after.summary))]
         let page = ComparePage.render(ReportData(report: before, title: "before"), ReportData(report: after, title: "after"))
-        #expect(page.contains("<td>response</td><td>p99</td>"))
-        let p99Row = page.components(separatedBy: "<td>response</td><td>p99</td>")[1].components(separatedBy: "</tr>")[0]
-        #expect(p99Row.contains("worse"))
+        let responseRow = page.components(separatedBy: "<tr><td>response</td>")[1].components(separatedBy: "</tr>")[0]
+        let cells = responseRow.components(separatedBy: "<td class=\"num\">").dropFirst().map { $0.components(separatedBy: "</td>")[0] }
+        #expect(cells.count == 6) // samples, p50, p90, p99, p99.9, max
+        let p99A = HistogramSnapshot.of((0..<6).flatMap(Self.responseValues)).valueAtPercentile(99)
+        let p99B = HistogramSnapshot.of((0..<6).flatMap { Self.responseValues($0).map { $0 * 2 } }).valueAtPercentile(99)
+        #expect(cells[3].hasPrefix(Format.ms(p99A) + " → " + Format.ms(p99B)))
+        #expect(cells[3].contains("worse") && !cells[3].contains("better"))
+        let unchanged = page.components(separatedBy: "<tr><td>loop_lag</td>")[1].components(separatedBy: "</tr>")[0]
+        #expect(unchanged.contains("same") && !unchanged.contains("worse"))
         #expect(page.contains("Thresholds of A") && page.contains("Thresholds of B"))
         #expect(page.contains("response.p99&lt;250ms") && page.contains("response.p99&lt;5ms"))
         #expect(page.contains("<section class=\"verdict pass\">") && page.contains("<section class=\"verdict fail\">"))

@@ -76,9 +76,10 @@ extension ChartAxis {
         let span = Swift.max(seconds.isFinite ? seconds : 1, 1)
         let steps: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800]
         let step = steps.first { span / $0 <= 6 } ?? (span / 6).rounded(.up)
-        let upper = (span / step).rounded(.up) * step
-        let ticks = stride(from: 0.0, through: upper + step / 2, by: step).map { Tick(value: $0, label: timeLabel($0, step: step)) }
-        return ChartAxis(scale: .linear, lower: 0, upper: upper, ticks: ticks)
+        // The axis ends at the run's end; a tick closer than a fifth of a step to it is dropped
+        // so that two labels never meet.
+        let ticks = stride(from: 0.0, through: span - step / 5, by: step).map { Tick(value: $0, label: timeLabel($0, step: step)) }
+        return ChartAxis(scale: .linear, lower: 0, upper: span, ticks: ticks)
     }
 
     /// The percentile axis of a latency spectrum, as HdrHistogram's plotter draws it: position

@@ -64,19 +64,24 @@ public enum ComparePage {
         return HTMLPage.document(title: "bgbfleet comparison · \(a.title) → \(b.title)", body: body)
     }
 
-    /// Every latency metric with samples in either run: p50 … max of A and B and the change.
+    /// Every latency metric with samples in either run, one row each: per statistic (p50, p90,
+    /// p99, p99.9, max) A → B in milliseconds and the change.
     static func percentileTable(_ a: RunSummary, _ b: RunSummary) -> String {
-        var rows: [[HTMLPage.Cell]] = []
         let stats: [(String, KeyPath<MetricSummary, UInt64>)] = [("p50", \.p50), ("p90", \.p90), ("p99", \.p99), ("p99.9", \.p99_9),
-                                                                 ("p99.99", \.p99_99), ("max", \.max)]
+                                                                 ("max", \.max)]
+        var rows: [[HTMLPage.Cell]] = []
         for metric in MetricName.allCases where a[metric].count > 0 || b[metric].count > 0 {
-            for (name, path) in stats {
+            var row = [HTMLPage.Cell(metric.rawValue),
+                       HTMLPage.Cell(ChartAxis.groupedCount(a[metric].count) + " → " + ChartAxis.groupedCount(b[metric].count))]
+            for (_, path) in stats {
                 let x = a[metric][keyPath: path], y = b[metric][keyPath: path]
-                rows.append([HTMLPage.Cell(metric.rawValue), HTMLPage.Cell(name), HTMLPage.Cell(HTMLPage.ms(x)), HTMLPage.Cell(HTMLPage.ms(y)),
-                             changeCell(change(from: Double(x), to: Double(y), lowerIsBetter: true))])
+                let change = changeCell(change(from: Double(x), to: Double(y), lowerIsBetter: true))
+                row.append(.html(HTMLText.escape(HTMLPage.ms(x) + " → " + HTMLPage.ms(y))
+                                 + "<br><span class=\"\(change.cssClass ?? "same")\">\(change.html)</span>"))
             }
+            rows.append(row)
         }
-        return HTMLPage.table(header: ["metric", "statistic", "A ms", "B ms", "change"], rows: rows, numeric: [2, 3, 4])
+        return HTMLPage.table(header: ["metric", "samples"] + stats.map { $0.0 + " ms" }, rows: rows, numeric: Set(1...stats.count + 1))
     }
 
     /// Delivery, errors, sessions signed in and throughput counters of A and B.

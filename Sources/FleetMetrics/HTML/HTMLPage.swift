@@ -28,7 +28,7 @@ enum HTMLPage {
     }
 
     /// The style sheet: system fonts only, a readable measure, charts two across on wide screens
-    /// and one on phones (scrolling sideways rather than shrinking their labels), and print rules
+    /// and one on phones (with larger chart lettering, since the drawing scales down), and print rules
     /// (no shadows, no page break inside a chart or a table row).
     static let styleSheet = """
         :root { --ink: #1b1b1b; --muted: #555; --line: #d0d0d0; --panel: #f6f6f4; --pass: \(ChartPalette.pass); --fail: \(ChartPalette.fail); }
@@ -58,7 +58,7 @@ enum HTMLPage {
         .ok { color: var(--pass); font-weight: 700; }
         .bad { color: var(--fail); font-weight: 700; }
         .same { color: var(--muted); }
-        .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 560px), 1fr)); gap: 18px 24px; }
+        .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 560px), 1fr)); gap: 18px 24px; }
         figure.chart { margin: 0; min-width: 0; }
         figure.chart figcaption p { color: var(--muted); font-size: 0.88rem; }
         .legend { list-style: none; margin: 4px 0 0; padding: 0; display: flex; flex-wrap: wrap; gap: 2px 14px; font-size: 0.85rem; }
@@ -81,6 +81,10 @@ enum HTMLPage {
           main { padding: 10px 10px 30px; }
           .verdict .word { font-size: 1.7rem; }
           th, td { padding: 3px 6px; }
+          .plot svg { min-width: 0; }
+          .chart-svg text { font-size: 20px; }
+          .chart-svg .axis-title { font-size: 17px; }
+          .chart-svg .reference-label { font-size: 15px; }
         }
         @media print {
           body { font-size: 10.5pt; }

@@ -44,10 +44,10 @@ struct LineChart: Sendable, Equatable {
 
     /// The SVG's coordinate system (it scales to its container).
     static let width = 600.0
-    static let height = 280.0
-    static let left = 64.0
+    static let height = 290.0
+    static let left = 72.0
     static let right = 16.0
-    static let top = 24.0
+    static let top = 32.0
     static let bottom = 46.0
     static var plotWidth: Double { width - left - right }
     static var plotHeight: Double { height - top - bottom }
@@ -70,20 +70,28 @@ struct LineChart: Sendable, Equatable {
         String(format: "%.1f", value)
     }
 
-    /// The `d` of a series' path: `M x,y x,y …` per unbroken run of points.
-    func pathData(_ series: ChartSeries) -> String {
-        var d = ""
-        var inRun = false
+    /// The unbroken runs of a series in SVG coordinates.
+    func runs(_ series: ChartSeries) -> [[(x: Double, y: Double)]] {
+        var runs: [[(x: Double, y: Double)]] = []
+        var current: [(x: Double, y: Double)] = []
         for point in series.points {
             guard let point, let x = px(point.x), let y = py(point.y) else {
-                inRun = false
+                if !current.isEmpty { runs.append(current) }
+                current = []
                 continue
             }
-            d += inRun ? " " : (d.isEmpty ? "M" : " M")
-            d += Self.coordinate(x) + "," + Self.coordinate(y)
-            inRun = true
+            current.append((x, y))
         }
-        return d
+        if !current.isEmpty { runs.append(current) }
+        return runs
+    }
+
+    /// The `d` of a series' path: `M x,y x,y …` per unbroken run of two or more points (a lone
+    /// point is drawn as a dot, see ``svg()``).
+    func pathData(_ series: ChartSeries) -> String {
+        runs(series).filter { $0.count > 1 }.map { run in
+            "M" + run.map { Self.coordinate($0.x) + "," + Self.coordinate($0.y) }.joined(separator: " ")
+        }.joined(separator: " ")
     }
 
     /// The chart as an `<svg>` element (HTML5 inline SVG: no namespace attribute needed).
@@ -118,11 +126,18 @@ struct LineChart: Sendable, Equatable {
         }
         for item in series {
             let d = pathData(item)
-            guard !d.isEmpty else { continue }
             let dash = ChartPalette.dash(item.style)
-            s += "<path class=\"series\" data-series=\"\(HTMLText.escape(item.name))\" d=\"\(d)\" stroke=\"\(ChartPalette.colour(item.style))\""
-            if !dash.isEmpty { s += " stroke-dasharray=\"\(dash)\"" }
-            s += "><title>\(HTMLText.escape(item.name))</title></path>"
+            if !d.isEmpty {
+                s += "<path class=\"series\" data-series=\"\(HTMLText.escape(item.name))\" d=\"\(d)\" stroke=\"\(ChartPalette.colour(item.style))\""
+                if !dash.isEmpty { s += " stroke-dasharray=\"\(dash)\"" }
+                s += "><title>\(HTMLText.escape(item.name))</title></path>"
+            }
+            if !item.markers {
+                // Lone points (an interval with samples between two without) as dots.
+                for run in runs(item) where run.count == 1 {
+                    s += "<circle class=\"dot\" data-series=\"\(HTMLText.escape(item.name))\" cx=\"\(c(run[0].x))\" cy=\"\(c(run[0].y))\" r=\"2.5\" fill=\"\(ChartPalette.colour(item.style))\"/>"
+                }
+            }
             if item.markers {
                 for point in item.points {
                     guard let point, let x = px(point.x), let y = py(point.y) else { continue }

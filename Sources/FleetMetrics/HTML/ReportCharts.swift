@@ -194,6 +194,13 @@ enum ReportCharts {
                                           points: run.data.timeline.map { ChartPoint(x: $0.start, y: $0.errorsPerSecond[reason] ?? 0) },
                                           style: index))
             }
+            if series.isEmpty {
+                // No failure of any kind: the flat line at 0 says so (an empty plot would not).
+                series.append(ChartSeries(name: "all kinds",
+                                          points: run.data.timeline.map { point in
+                                              ChartPoint(x: point.start, y: point.errorsPerSecond.values.reduce(0, +))
+                                          }, style: 0))
+            }
         }
         let total = runs.map { $0.data.summary.counters.errorsTotal }
         return LineChart(

@@ -78,16 +78,16 @@ public enum ReportPage {
     static func partsTable(_ parts: [ReportData.Part]) -> String {
         let rows = parts.map { part -> [HTMLPage.Cell] in
             let s = part.summary
-            return [HTMLPage.Cell(part.name), HTMLPage.Cell(s.plan["sessions"] ?? ""), HTMLPage.Cell(String(s.counters[state: .signedIn])),
+            return [HTMLPage.Cell(part.name), HTMLPage.Cell(ChartAxis.groupedCount(s[.connect].count)),
                     HTMLPage.Cell(ChartAxis.groupedCount(s.counters.errorsTotal)),
                     HTMLPage.Cell(s.deliveryPercent.map { Format.fixed($0, 2) + " %" } ?? "n/a"),
                     HTMLPage.Cell(HTMLPage.ms(s[.response].p99)), HTMLPage.Cell(HTMLPage.ms(s[.connect].p99)),
                     HTMLPage.Cell(HTMLPage.ms(s.generator.loopLagP99)), HTMLPage.Cell(HTMLPage.ms(s.generator.loopLagMax)),
                     HTMLPage.Cell(s.generator.saturated ? "SATURATED" : "ok", class: s.generator.saturated ? "bad" : "ok")]
         }
-        return HTMLPage.table(header: ["shard", "planned", "signed in at end", "errors", "delivery", "response p99 ms", "connect p99 ms",
+        return HTMLPage.table(header: ["shard", "sign-ins", "errors", "delivery", "response p99 ms", "connect p99 ms",
                                        "loop lag p99 ms", "loop lag max ms", "generator"],
-                              rows: rows, numeric: Set(1...8))
+                              rows: rows, numeric: Set(1...7))
     }
 
     static func footer(_ data: ReportData) -> String {
