@@ -38,12 +38,7 @@ extension ReportCommand {
         }
 
         func run() throws {
-            let parsed: [Threshold]
-            do {
-                parsed = try Threshold.parseAll(thresholds)
-            } catch {
-                throw CommandFailure.badInput(error.description)
-            }
+            let parsed = try ReportCommand.parseThresholds(thresholds)
             var data = try directories.map { path in
                 do {
                     return try ReportData.load(from: URL(fileURLWithPath: path))
@@ -71,6 +66,17 @@ extension ReportCommand {
                 throw CommandFailure.runFailed("cannot write \(target.path): \(error)")
             }
             print("wrote \(target.path) (\(page.utf8.count / 1024) KiB)")
+        }
+    }
+}
+
+extension ReportCommand {
+    /// Parses `--threshold` expressions; a bad one is bad input (exit 2).
+    static func parseThresholds(_ expressions: [String]) throws -> [Threshold] {
+        do {
+            return try Threshold.parseAll(expressions)
+        } catch {
+            throw CommandFailure.badInput(error.description)
         }
     }
 }

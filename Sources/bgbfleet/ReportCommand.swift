@@ -23,12 +23,7 @@ struct ReportCommand: ParsableCommand {
         var thresholds: [String] = []
 
         func run() throws {
-            let parsed: [Threshold]
-            do {
-                parsed = try Threshold.parseAll(thresholds)
-            } catch {
-                throw CommandFailure.badInput(error.description)
-            }
+            let parsed = try ReportCommand.parseThresholds(thresholds)
             let report = try ReportCommand.load(directory)
             print(SummaryTable.render(report.summary), terminator: "")
             guard !parsed.isEmpty else { return }

@@ -141,22 +141,28 @@ enum ReportCharts {
     /// p50, p90, p99 and max of `metric` per point over time (log scale); with several runs,
     /// p99 of each.
     static func latencyOverTime(_ metric: MetricName, _ runs: [Run]) -> LineChart {
-        let stats: [(String, KeyPath<ReportData.LatencyPoint, UInt64>, Int)] = [("p50", \.p50, 0), ("p90", \.p90, 1), ("p99", \.p99, 2),
-                                                                                ("max", \.max, 3)]
-        var series: [ChartSeries] = []
-        for run in runs {
-            for (name, path, own) in stats where runs.count == 1 || name == "p99" {
-                let points = (run.data.latency[metric] ?? []).map { point -> ChartPoint? in
-                    point.count > 0 ? ChartPoint(x: point.start, y: Double(point[keyPath: path])) : nil
-                }
-                series.append(ChartSeries(name: run.prefix + name, points: points, style: style(run, own)))
-            }
-        }
+        let series = latencySeries(metric, runs, stats: [("p50", \.p50, 0), ("p90", \.p90, 1), ("p99", \.p99, 2), ("max", \.max, 3)])
         return LineChart(
             title: "\(metric.rawValue) over time",
             caption: "\(meaning(metric)). Per \(pointWord(runs)), log scale; gaps are intervals without samples. Watch for p99 and max climbing while p50 stays flat.",
             xAxis: timeAxis(runs), xTitle: "time since start", yAxis: durationAxis(series), yTitle: "\(metric.rawValue) latency (log scale)",
             series: series)
+    }
+
+    /// One series per statistic of `metric` over time (gaps where an interval had no sample);
+    /// with several runs, only p99 of each.
+    static func latencySeries(_ metric: MetricName, _ runs: [Run],
+                              stats: [(name: String, path: KeyPath<ReportData.LatencyPoint, UInt64>, style: Int)]) -> [ChartSeries] {
+        var series: [ChartSeries] = []
+        for run in runs {
+            for stat in stats where runs.count == 1 || stat.path == \ReportData.LatencyPoint.p99 {
+                let points = (run.data.latency[metric] ?? []).map { point -> ChartPoint? in
+                    point.count > 0 ? ChartPoint(x: point.start, y: Double(point[keyPath: stat.path])) : nil
+                }
+                series.append(ChartSeries(name: run.prefix + stat.name, points: points, style: style(run, stat.style)))
+            }
+        }
+        return series
     }
 
     /// The percentile spectrum of `metric` over the whole run, as HdrHistogram's plotter draws it.
@@ -214,15 +220,7 @@ enum ReportCharts {
 
     /// The generator's own event-loop lag with the saturation limits.
     static func loopLag(_ runs: [Run]) -> LineChart {
-        var series: [ChartSeries] = []
-        for run in runs {
-            for (name, own) in [("p99", 0), ("max", 3)] where runs.count == 1 || name == "p99" {
-                let points = (run.data.latency[.loopLag] ?? []).map { point -> ChartPoint? in
-                    point.count > 0 ? ChartPoint(x: point.start, y: Double(name == "p99" ? point.p99 : point.max)) : nil
-                }
-                series.append(ChartSeries(name: run.prefix + "loop lag " + name, points: points, style: style(run, own)))
-            }
-        }
+        let series = latencySeries(.loopLag, runs, stats: [("loop lag p99", \.p99, 0), ("loop lag max", \.max, 3)])
         let limits = [Double(GeneratorHealth.p99LimitNanoseconds), Double(GeneratorHealth.maxLimitNanoseconds)]
         return LineChart(
             title: "Generator health: event-loop lag",
