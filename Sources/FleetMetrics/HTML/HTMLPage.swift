@@ -29,7 +29,7 @@ enum HTMLPage {
 
     /// The style sheet: system fonts only, a readable measure, charts two across on wide screens
     /// and one on phones (with larger chart lettering, since the drawing scales down), and print rules
-    /// (no shadows, no page break inside a chart or a table row).
+    /// (charts one per line, tables unclipped, no page break inside a chart or a table row).
     static let styleSheet = """
         :root { --ink: #1b1b1b; --muted: #555; --line: #d0d0d0; --panel: #f6f6f4; --pass: \(ChartPalette.pass); --fail: \(ChartPalette.fail); }
         * { box-sizing: border-box; }
@@ -89,9 +89,12 @@ enum HTMLPage {
         @media print {
           body { font-size: 10.5pt; }
           main { max-width: none; padding: 0; }
-          .charts { grid-template-columns: 1fr 1fr; }
-          .plot { overflow: visible; }
+          .charts { display: block; }
+          figure.chart { width: 75%; margin: 0 0 14px; }
+          .plot, .table-wrap { overflow: visible; }
           .plot svg { min-width: 0; }
+          table { font-size: 8.5pt; }
+          th, td { padding: 2px 5px; }
           figure.chart, tr, .verdict, .banner { break-inside: avoid; }
           h2 { break-after: avoid; }
           .banner { background: none; }
