@@ -204,6 +204,21 @@ import FoundationXML
         #expect(!none.contains(">PASS<") && !none.contains(">FAIL<"))
     }
 
+    @Test func bannersSayWhenFiguresNeedCare() throws {
+        var report = try Self.fixedReport()
+        let calm = ReportPage.render(ReportData(report: report, title: "calm"))
+        #expect(!calm.contains("class=\"banner\""))
+        report.summary.interrupted = true
+        report.summary.generator.saturated = true
+        let page = ReportPage.render(ReportData(report: report, title: "busy"))
+        #expect(page.contains("<strong>Interrupted.</strong>"))
+        #expect(page.contains("<strong>The load generator was saturated</strong>"))
+        // A report written before timeline.csv existed still renders, and says why charts are empty.
+        report.timeline = []
+        let old = ReportCharts.sessions(Self.run(ReportData(report: report, title: "old")))
+        #expect(!old.hasData && old.caption.contains("no timeline.csv"))
+    }
+
     @Test func pageReferencesNothingOutsideItself() throws {
         let report = try Self.fixedReport(plan: ["trigger_url": "https://provider.contoso.com/AdminService", "mp": "http://mp01"])
         for page in [ReportPage.render(ReportData(report: report, title: "http://x")),
