@@ -88,7 +88,9 @@ enum RunReportFinish {
     /// `report.html`. The run's data is complete before this: a failure here is reported on
     /// stderr and returns nil instead of failing the run.
     @discardableResult
-    static func finish(directory: URL, summary: RunSummary, results: [ThresholdResult]?) -> URL? {
+    /// `parts`: the inputs of `report merge`, for the per-input table (shards of `--processes`
+    /// are found as `shard-N/`).
+    static func finish(directory: URL, summary: RunSummary, results: [ThresholdResult]?, parts: [ReportData.Part]? = nil) -> URL? {
         var summary = summary
         if let results { summary.thresholds = results.map(ThresholdRecord.init) }
         do {
@@ -99,7 +101,7 @@ enum RunReportFinish {
         }
         let target = directory.appendingPathComponent(RunReportWriter.FileName.html)
         do {
-            let data = try ReportData.load(from: directory)
+            let data = try ReportData.load(from: directory, parts: parts)
             try Data(ReportPage.render(data).utf8).write(to: target, options: .atomic)
             return target
         } catch {

@@ -67,7 +67,8 @@ struct ReportCommand: ParsableCommand {
             } catch {
                 throw CommandFailure.runFailed("cannot write merged report to \(output): \(error)")
             }
-            let html = RunReportFinish.finish(directory: URL(fileURLWithPath: output), summary: merged.summary, results: nil)
+            let parts = zip(directories, reports).map { ReportData.Part(name: $0, summary: $1.summary) }
+            let html = RunReportFinish.finish(directory: URL(fileURLWithPath: output), summary: merged.summary, results: nil, parts: parts)
             print(SummaryTable.render(merged.summary), terminator: "")
             if !merged.summary.thresholds.isEmpty { print(""); print(ThresholdTable.render(merged.summary.thresholds), terminator: "") }
             print("merged \(reports.count) report(s) into \(output)" + (html.map { "; open \($0.path)" } ?? ""))

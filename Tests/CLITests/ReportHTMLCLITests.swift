@@ -55,6 +55,8 @@ struct ReportHTMLCLITests {
         // Both thresholds, evaluated again on the merged run.
         #expect(mergedPage.contains("errors==0") && mergedPage.contains("responses_sent&gt;=1000000"))
         #expect(mergedPage.contains("<td class=\"key\">merged_runs</td><td class=\"value\">2</td>"))
+        // One row per input in the table of inputs.
+        #expect(mergedPage.contains("<tr><td>\(directories[0].path)</td>") && mergedPage.contains("<tr><td>\(directories[1].path)</td>"))
 
         let tooMany = try CLITests.run(["report", "html", "x", "y", "z"])
         #expect(tooMany.status == 2)

@@ -320,7 +320,7 @@ import FoundationXML
         let merged = try ReportData.load(from: directory)
         #expect(merged.parts.map(\.name) == ["shard-0", "shard-1"])
         let page = ReportPage.render(merged)
-        #expect(page.contains("<h2>Shards</h2>"))
+        #expect(page.contains("<h2>Shards and inputs</h2>"))
         #expect(page.contains("<tr><td>shard-1</td><td class=\"num\">93</td>"))
         #expect(page.components(separatedBy: ">SATURATED<").count == 2)
 

@@ -5,7 +5,8 @@ extension ReportData {
     /// that memory stays bounded for long runs (a histogram per metric and per point, not per
     /// interval). Also reads `timeline.csv`, `pushes.csv`, the `mp_online` column of
     /// `intervals.csv` when present, and the `summary.json` of each `shard-N/` subdirectory.
-    public static func load(from directory: URL, title: String? = nil,
+    /// `parts`: the inputs of a merge, when they are not `shard-N/` subdirectories.
+    public static func load(from directory: URL, title: String? = nil, parts given: [Part]? = nil,
                             maxPoints: Int = ReportData.maxPoints) throws(RunReportError) -> ReportData {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -43,6 +44,8 @@ extension ReportData {
             }
         }
         let mpOnline = try loadMPOnline(directory)
+        let parts: [Part]
+        if let given { parts = given } else { parts = try loadParts(directory) }
         longest = Swift.max(longest, timeline.count)
 
         return ReportData(
@@ -54,7 +57,7 @@ extension ReportData {
             timeline: downsample(timeline, perPoint: intervalsPerPoint(count: timeline.count, maxPoints: maxPoints)),
             mpOnline: downsample(mpOnline, perPoint: intervalsPerPoint(count: mpOnline.count, maxPoints: maxPoints)),
             pushes: pushes,
-            parts: try loadParts(directory))
+            parts: parts)
     }
 
     private static func readIfPresent(_ url: URL) throws(RunReportError) -> Data? {

@@ -52,6 +52,12 @@ public struct ReportData: Sendable {
     public struct Part: Sendable {
         public var name: String
         public var summary: RunSummary
+
+        /// Creates a part.
+        public init(name: String, summary: RunSummary) {
+            self.name = name
+            self.summary = summary
+        }
     }
 
     /// The report directory's name or another label for the run.

@@ -47,7 +47,7 @@ public enum ReportPage {
         body += HTMLPage.charts([ReportCharts.loopLag(run)])
 
         if !data.parts.isEmpty {
-            body += "<h2>Shards</h2>\n"
+            body += "<h2>Shards and inputs</h2>\n"
             body += partsTable(data.parts)
         }
         body += footer(data)
@@ -85,7 +85,7 @@ public enum ReportPage {
                     HTMLPage.Cell(HTMLPage.ms(s.generator.loopLagP99)), HTMLPage.Cell(HTMLPage.ms(s.generator.loopLagMax)),
                     HTMLPage.Cell(s.generator.saturated ? "SATURATED" : "ok", class: s.generator.saturated ? "bad" : "ok")]
         }
-        return HTMLPage.table(header: ["shard", "sign-ins", "errors", "delivery", "response p99 ms", "connect p99 ms",
+        return HTMLPage.table(header: ["shard or input", "sign-ins", "errors", "delivery", "response p99 ms", "connect p99 ms",
                                        "loop lag p99 ms", "loop lag max ms", "generator"],
                               rows: rows, numeric: Set(1...7))
     }
