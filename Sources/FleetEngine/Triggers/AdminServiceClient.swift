@@ -19,8 +19,27 @@ public struct AdminServiceClient: Sendable {
     let port: Int
     let useTLS: Bool
     let basePath: String
-    let authorization: String?
+    private(set) var authorization: String?
     let group: EventLoopGroup
+    /// How the AdminService's certificate is checked, and the one context every request shares.
+    private(set) var tls: AdminServiceTLS = .system
+    private(set) var tlsContext: NIOSSLContext?
+
+    /// The largest answer accepted; a larger one fails the request (never truncated).
+    public static let maximumBodySize = 64 << 20
+
+    public init(baseURL: String, credentials: TriggerCredentials?, tls: AdminServiceTLS = .system, group: EventLoopGroup) throws(FleetConfigurationError) {
+        try self.init(baseURL: baseURL, group: group)
+        self.authorization = credentials?.authorization
+        self.tls = tls
+        if useTLS {
+            do {
+                self.tlsContext = try tls.makeContext()
+            } catch {
+                throw .invalid(key: "trigger-url", value: baseURL, reason: "TLS cannot be set up: \(error)")
+            }
+        }
+    }
 
     public init(baseURL: String, bearerToken: String? = nil, basicCredentials: String? = nil, group: EventLoopGroup) throws(
         FleetConfigurationError
@@ -86,15 +105,17 @@ public struct AdminServiceClient: Sendable {
         let collector = ResponseCollector()
         let promise = group.next().makePromise(of: Response.self)
         collector.promise = promise
-        let useTLS = self.useTLS
         let host = self.host
+        let tls = self.tls
+        var context = self.tlsContext
+        if useTLS, context == nil { context = try tls.makeContext() }
+        let tlsContext = context
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if useTLS {
-                        let context = try NIOSSLContext(configuration: .makeClientConfiguration())
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: host))
+                    if let tlsContext {
+                        try channel.pipeline.syncOperations.addHandler(tls.makeHandler(context: tlsContext, host: host))
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(collector)
@@ -135,7 +156,13 @@ final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
         case .head(let head):
             status = Int(head.status.code)
         case .body(let buffer):
-            if body.count + buffer.readableBytes <= 16 << 20 { body += buffer.readableBytesView }
+            guard body.count + buffer.readableBytes <= AdminServiceClient.maximumBodySize else {
+                promise?.fail(AdminServiceError.tooLarge(AdminServiceClient.maximumBodySize))
+                promise = nil
+                context.close(promise: nil)
+                return
+            }
+            body += buffer.readableBytesView
         case .end:
             promise?.succeed(.init(status: status, body: body))
             promise = nil
@@ -162,6 +189,7 @@ public enum AdminServiceError: Error, CustomStringConvertible, Sendable {
     case returnValue(Int)
     case timeout
     case closed
+    case tooLarge(Int)
 
     public var description: String {
         switch self {
@@ -170,6 +198,7 @@ public enum AdminServiceError: Error, CustomStringConvertible, Sendable {
         case .returnValue(let value): "AdminService ReturnValue \(value)"
         case .timeout: "AdminService did not answer within 30 s"
         case .closed: "AdminService closed the connection before answering"
+        case .tooLarge(let limit): "AdminService answer is larger than \(limit >> 20) MiB"
         }
     }
 }
