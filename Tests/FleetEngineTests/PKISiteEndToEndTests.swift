@@ -26,7 +26,7 @@ struct PKISiteEndToEndTests {
         let identities: PoolIdentitySource
     }
 
-    static func startSite(sessions: Int) async throws -> Site {
+    static func startSite(sessions: Int, httpsPort: Bool = false) async throws -> Site {
         let pki = try LabPKI()
         let caFile = try pki.caFile()
         let server = try pki.serverFiles()
@@ -46,6 +46,7 @@ struct PKISiteEndToEndTests {
         configuration.clientCAFile = caFile
         configuration.adminBearerToken = token
         configuration.identityCheck = .strict
+        configuration.httpTLS = httpsPort
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let simulator = MPSimulator(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
@@ -56,7 +57,14 @@ struct PKISiteEndToEndTests {
         return Site(
             pki: pki,
             simulator: simulator,
-            target: FleetTarget(host: "127.0.0.1", tcpAddress: bound.tls, adminURL: "http://127.0.0.1:\(bound.admin!.port!)", isEmbedded: false),
+            target: FleetTarget(
+                host: "127.0.0.1",
+                tcpAddress: bound.tls,
+                httpAddress: bound.http,
+                httpTLS: httpsPort,
+                adminURL: "http://127.0.0.1:\(bound.admin!.port!)",
+                isEmbedded: false
+            ),
             caFile: caFile,
             serverDER: server.der,
             tokenFile: tokenFile,
@@ -167,5 +175,26 @@ struct PKISiteEndToEndTests {
         #expect(summary[.connect].count == 0)
         #expect(refused.values.reduce(0, +) >= 3)
         #expect(refused.keys.contains { $0.contains("issuer") })
+    }
+
+    @Test("the HTTPS long-poll on an ephemeral port (not 443) validates the MP too: the CA signs in and answers a push, a wrong pin is tls_verify")
+    func httpsFallback() async throws {
+        let site = try await Self.startSite(sessions: 4, httpsPort: true)
+        defer { site.pki.remove() }
+        var profile = Self.profile(sessions: 4, validation: .verified(BGBServerTrust(roots: try BGBTrustRoots(pemFile: site.caFile))))
+        profile.transport = .http
+        profile.triggers = [FleetProfile.Trigger(at: 1_500_000_000, type: 8)]
+        profile.triggerCredentials = try TriggerCredentials.read(scheme: .bearer, file: site.tokenFile, key: "trigger-auth.bearer-file")
+        let (summary, _) = try await Self.run(profile, site)
+        #expect(summary.counters.errorsTotal == 0)
+        #expect(summary[.connect].count == 4)
+        #expect(summary.counters[.responsesSent] == 4)
+
+        var refused = Self.profile(sessions: 4, validation: .verified(BGBServerTrust(pins: [BGBPublicKeyPin(sha256: [UInt8](repeating: 5, count: 32))])))
+        refused.transport = .http
+        let (failed, _) = try await Self.run(refused, site)
+        try await site.simulator.shutdown()
+        #expect(failed.counters[error: .tlsVerify] >= 4)
+        #expect(failed[.connect].count == 0)
     }
 }
