@@ -72,3 +72,33 @@ struct SecurityCLITests {
         #expect(summary.contains("bearer credentials from file"))
     }
 }
+
+extension SecurityCLITests {
+    @Test("identities generate --ca-cert/--ca-key and identities import refuse bad input before touching the pool (exit 2, naming the file or variable)")
+    func identitiesBadInput() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-pki-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let pool = directory.appendingPathComponent("pool").path
+        let half = try Self.run(["identities", "generate", "--count", "1", "--out", pool, "--ca-cert", "/nonexistent/ca.pem"])
+        #expect(half.status == 2)
+        #expect(half.stderr.contains("--ca-key"))
+        let missing = try Self.run(["identities", "generate", "--count", "1", "--out", pool, "--ca-cert", "/nonexistent/ca.pem", "--ca-key", "/nonexistent/ca.key"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("/nonexistent/ca.pem"))
+        #expect(!FileManager.default.fileExists(atPath: pool + "/manifest.json"))
+        let noVariable = try Self.run(["identities", "import", "--identities", pool, "--pfx", "/nonexistent/a.pfx", "--password-env", "BGBFLEET_TEST_UNSET_PFX_PASSWORD"])
+        #expect(noVariable.status == 2)
+        #expect(noVariable.stderr.contains("BGBFLEET_TEST_UNSET_PFX_PASSWORD"))
+        let noFile = try Self.run(
+            ["identities", "import", "--identities", pool, "--pfx", "/nonexistent/a.pfx", "--password-env", "PFX_PASSWORD"],
+            environment: ["PFX_PASSWORD": "x"]
+        )
+        #expect(noFile.status == 2)
+        #expect(noFile.stderr.contains("/nonexistent/a.pfx"))
+        let pem = try Self.run(["identities", "import", "--identities", pool, "--cert", "/nonexistent/c.pem", "--key", "/nonexistent/c.key"])
+        #expect(pem.status == 2)
+        #expect(pem.stderr.contains("/nonexistent/c.pem"))
+        #expect(!FileManager.default.fileExists(atPath: pool + "/manifest.json"))
+    }
+}
