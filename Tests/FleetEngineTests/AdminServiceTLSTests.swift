@@ -8,12 +8,24 @@ import NIOSSL
 import Testing
 import X509
 
-/// Answers every request with `{"OperationID": 7, "ReturnValue": 0}` and records the Authorization header.
+/// Answers every request with `{"OperationID": 7, "ReturnValue": 0}`; a request to `/old/…` is
+/// redirected (307) to `/AdminService/…`, one to `/away/…` to another server.
 final class FixedAdminHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
+    var uri = ""
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(let head) = unwrapInboundIn(data) { uri = head.uri }
         guard case .end = unwrapInboundIn(data) else { return }
+        if uri.hasPrefix("/old/") || uri.hasPrefix("/away/") {
+            var headers = HTTPHeaders()
+            let target = uri.hasPrefix("/old/") ? "/AdminService/" + uri.dropFirst("/old/".count) : "https://elsewhere.invalid/x"
+            headers.add(name: "Location", value: target)
+            headers.add(name: "Content-Length", value: "0")
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .temporaryRedirect, headers: headers))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return
+        }
         let body = ByteBuffer(string: #"{"OperationID": 7, "ReturnValue": 0}"#)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
@@ -69,5 +81,21 @@ struct AdminServiceTLSTests {
         }
         await #expect(throws: (any Error).self) { try await fire(url, .system) }
         #expect(AdminServiceTLS.insecure.description.contains("NOT validated"))
+    }
+
+    @Test("a redirect to the same server is followed; one to another server is refused, keeping the credentials")
+    func redirects() async throws {
+        let pki = try LabPKI()
+        defer { pki.remove() }
+        let (server, _) = try await startServer(pki)
+        defer { try? server.close().wait() }
+        let port = server.localAddress!.port!
+        #expect(try await fire("https://127.0.0.1:\(port)/old", .insecure) == 7)
+        do {
+            _ = try await fire("https://127.0.0.1:\(port)/away", .insecure)
+            Issue.record("followed a redirect to another server")
+        } catch {
+            #expect("\(error)".contains("another server"))
+        }
     }
 }
