@@ -133,9 +133,20 @@ struct TriggerCommandTests {
         #expect(profile.summary["server_validation"]?.contains("1 pinned public key") == true)
         #expect(profile.summary["trigger_auth"]?.contains("tok\n") == false)
         #expect(FleetProfile().summary["server_validation"]?.contains("not validated") == true)
+        #expect(try FleetProfile(yaml: "trigger-tls: {verify: insecure}").triggerTLS == .insecure)
+        #expect(try FleetProfile(yaml: "trigger-tls: {verify: system}").triggerTLS == .system)
+        let pinned = try FleetProfile(yaml: "trigger-tls: {pins: [\"sha256/\(Data(repeating: 2, count: 32).base64EncodedString())\"]}")
+        guard case .verified(let triggerTrust) = pinned.triggerTLS else {
+            Issue.record("trigger-tls pins did not turn validation on")
+            return
+        }
+        #expect(triggerTrust.pins.count == 1)
 
         for (yaml, fragment) in [
             ("tls: {verify: ca}", "needs tls.ca"),
+            ("trigger-tls: {verify: pin}", "needs trigger-tls.pins"),
+            ("trigger-tls: {verify: none}", "use system, insecure, ca or pin"),
+            ("trigger-tls: {verify: system, ca: x.pem}", "need verify: ca or pin"),
             ("tls: {verify: pin}", "needs tls.pins"),
             ("tls: {verify: maybe}", "use none, ca or pin"),
             ("tls: {verify: ca, ca: /nonexistent/ca.pem}", "/nonexistent/ca.pem"),

@@ -8,7 +8,7 @@ extension FleetProfile {
     public static let topLevelKeys = [
         "mp", "port", "http-port", "http-scheme", "transport", "tls", "sessions", "rate", "ramp", "duration", "keepalive",
         "keepalive-spread", "identities", "source-addresses", "processes", "client-version", "timestamps",
-        "responder", "reconnect", "triggers", "trigger-url", "trigger-auth", "trigger-command", "trigger-command-timeout", "thresholds", "output", "simulator",
+        "responder", "reconnect", "triggers", "trigger-url", "trigger-auth", "trigger-command", "trigger-command-timeout", "trigger-tls", "thresholds", "output", "simulator",
     ]
 
     /// Reads a YAML profile; every problem is a ``FleetConfigurationError`` naming the key.
@@ -149,6 +149,7 @@ extension FleetProfile {
         }
         if let url = try reader.string("trigger-url") { self.triggerURL = url }
         if let auth = try reader.section("trigger-auth") { self.triggerCredentials = try TriggerCredentials.parse(auth) }
+        if let section = try reader.section("trigger-tls") { self.triggerTLS = try Self.triggerTLS(section) }
         if let command = try reader.string("trigger-command") {
             guard !command.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw .invalid(key: "trigger-command", value: command, reason: "must not be empty")
