@@ -210,6 +210,8 @@ let package = Package(
             dependencies: [
                 "bgbfleet",
                 "TestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
