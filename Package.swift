@@ -260,6 +260,7 @@ let package = Package(
             name: "FleetIdentityTests",
             dependencies: [
                 "FleetIdentity",
+                "BGBClient",
                 "CCMMessaging",
                 "MPSimulator",
                 "BGBProtocol",
