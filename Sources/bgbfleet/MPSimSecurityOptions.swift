@@ -33,7 +33,7 @@ struct MPSimSecurityOptions: ParsableArguments {
     @Option(
         name: .customLong("client-ca"),
         help: ArgumentHelp(
-            "Require client certificates that chain to a CA of this PEM bundle and allow client authentication (TCP and HTTPS), as a PKI MP; others are refused and counted (clientCertificatesRefused in the admin stats).",
+            "Require client certificates that chain to a CA of this PEM bundle and allow client authentication (TCP and HTTPS), as a PKI MP; others are refused and counted (clientCertificatesRefused in GET /Simulator/counters).",
             valueName: "file"
         )
     )
