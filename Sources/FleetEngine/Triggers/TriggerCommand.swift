@@ -54,6 +54,9 @@ public struct TriggerCommand: TriggerSender {
         throw TriggerCommandError.noStatus
     }
 
+    /// None: a trigger command is used where the AdminService cannot be called directly.
+    public var adminService: AdminServiceClient? { nil }
+
     /// The OperationID of the command's stdout (a JSON object; surrounding lines are ignored).
     static func operationID(fromStdout output: Data) throws -> UInt32 {
         let text = String(decoding: output, as: UTF8.self)

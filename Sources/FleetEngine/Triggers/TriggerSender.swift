@@ -5,9 +5,13 @@ public protocol TriggerSender: Sendable {
     func initiateClientOperation(type: Int, collectionID: String, resourceIDs: [UInt32], param: String?) async throws -> UInt32
     /// The operation's status row (`SMS_ClientOperationStatus`); senders that cannot ask throw.
     func operationStatus(id: UInt32) async throws -> [String: Any]
+    /// The AdminService behind this sender, for other queries (nil for a trigger command).
+    var adminService: AdminServiceClient? { get }
 }
 
-extension AdminServiceClient: TriggerSender {}
+extension AdminServiceClient: TriggerSender {
+    public var adminService: AdminServiceClient? { self }
+}
 
 extension FleetEngine {
     /// The run's trigger sender: the profile's `trigger-command` when given, else the AdminService
