@@ -112,6 +112,7 @@ let package = Package(
             name: "MPSimulator",
             dependencies: [
                 "BGBProtocol",
+                "BGBTLS",
                 "CCMMessaging",
                 "FleetMetrics",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -209,6 +210,8 @@ let package = Package(
             dependencies: [
                 "bgbfleet",
                 "TestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
@@ -222,6 +225,11 @@ let package = Package(
                 "BGBProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         .testTarget(
@@ -252,11 +260,13 @@ let package = Package(
             name: "FleetIdentityTests",
             dependencies: [
                 "FleetIdentity",
+                "BGBClient",
                 "CCMMessaging",
                 "MPSimulator",
                 "BGBProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

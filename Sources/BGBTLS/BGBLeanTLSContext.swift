@@ -10,23 +10,24 @@ internal import CNIOBoringSSL
 /// releases its record buffers while idle, and there is no session cache. An idle connection costs
 /// about 4 KiB inside BoringSSL.
 ///
-/// It supports the SDK's default (no server validation) and a pinned server certificate; CA
-/// validation with a host name needs X.509 path building and stays on NIOSSL
-/// (``BGBTLSOptions/supportsLeanTLS``).
+/// It supports every server validation: none (the SDK's default), a pinned certificate, and a
+/// ``BGBServerTrust`` (CA chain + host name, pinned public keys), checked by the handler when the
+/// handshake completes, before anything is sent.
 public final class BGBLeanTLSContext: @unchecked Sendable {
     // Immutable after init; BoringSSL's SSL_CTX is safe to share across threads once configured.
     let context: OpaquePointer
     let pool: OpaquePointer
     /// The DER of the only server certificate accepted, or nil to accept any (the SDK's default).
     public let pinnedServerCertificate: [UInt8]?
+    /// The CA roots and/or public-key pins the server's chain must satisfy (nil: not checked).
+    public let serverTrust: BGBServerTrust?
 
-    /// - Throws: ``BGBLeanTLSError`` when `options` asks for CA validation or BoringSSL refuses a setting.
+    /// - Throws: ``BGBLeanTLSError`` when BoringSSL refuses a setting.
     public init(options: BGBTLSOptions) throws {
         switch options.serverValidation {
-        case .none: pinnedServerCertificate = nil
-        case .pinned(let der): pinnedServerCertificate = der
-        case .certificateAuthority:
-            throw BGBLeanTLSError(.setupFailed, details: ["CA validation is not supported by lean TLS"])
+        case .none: (pinnedServerCertificate, serverTrust) = (nil, nil)
+        case .pinned(let der): (pinnedServerCertificate, serverTrust) = (der, nil)
+        case .verified(let trust): (pinnedServerCertificate, serverTrust) = (nil, trust)
         }
         guard let method = TLS_with_buffers_method(), let context = SSL_CTX_new(method) else {
             throw BGBLeanTLSError.drainingErrorQueue(.setupFailed)
@@ -45,8 +46,8 @@ public final class BGBLeanTLSContext: @unchecked Sendable {
         SSL_CTX_set0_buffer_pool(context, pool)
         _ = SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF)
         _ = SSL_CTX_set_options(context, UInt32(SSL_OP_NO_TICKET))
-        // Certificates arrive as CRYPTO_BUFFERs: accept any here; a pinned certificate is compared
-        // by the handler when the handshake completes, before anything is sent.
+        // Certificates arrive as CRYPTO_BUFFERs: accept any here; a pinned certificate or the
+        // server trust is checked by the handler when the handshake completes, before anything is sent.
         SSL_CTX_set_custom_verify(context, SSL_VERIFY_PEER) { _, _ in ssl_verify_ok }
     }
 
@@ -57,16 +58,9 @@ public final class BGBLeanTLSContext: @unchecked Sendable {
 }
 
 extension BGBTLSOptions {
-    /// Whether these options can run on ``BGBLeanTLSContext`` (everything except CA validation).
-    public var supportsLeanTLS: Bool {
-        if case .certificateAuthority = serverValidation { return false }
-        return true
-    }
-
-    /// The shared lean context for these options, or nil when the engine is NIOSSL or CA
-    /// validation needs it.
+    /// The shared lean context for these options, or nil when the engine is NIOSSL.
     public func makeLeanContext() throws -> BGBLeanTLSContext? {
-        guard engine == .lean, supportsLeanTLS else { return nil }
+        guard engine == .lean else { return nil }
         return try BGBLeanTLSContext(options: self)
     }
 }

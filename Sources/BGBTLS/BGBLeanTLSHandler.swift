@@ -29,6 +29,8 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     private var certificateDER: [UInt8]
     private var privateKeyDER: [UInt8]
     private let serverName: String?
+    /// The host as dialled (a DNS name or an IP address): what a validated certificate must name.
+    private let serverHost: String?
     private var state: State = .idle
     private var ssl: OpaquePointer?
     /// Ciphertext received but not yet consumed by BoringSSL (only between reads of a split record).
@@ -52,6 +54,7 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
         self.certificateDER = certificateDER
         self.privateKeyDER = privateKeyDER
         self.serverName = serverHostname.flatMap { BGBTLSOptions.isIPAddress($0) ? nil : $0 }
+        self.serverHost = serverHostname
     }
 
     deinit {
@@ -195,6 +198,10 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
             fail(context: context, error: BGBLeanTLSError(.pinnedCertificateMismatch))
             return
         }
+        if let trust = tlsContext.serverTrust, let failure = trust.verify(chain: peerCertificates(), hostname: serverHost) {
+            fail(context: context, error: failure)
+            return
+        }
         state = .active
         // Writes issued during the handshake go first, in order, then the handlers above learn
         // that the handshake completed.
@@ -217,11 +224,17 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
 
     /// The server's leaf certificate (DER) after the handshake.
     private func peerLeafCertificate() -> [UInt8]? {
-        guard let ssl, let chain = SSL_get0_peer_certificates(ssl), OPENSSL_sk_num(chain) > 0,
-            let leaf = OPENSSL_sk_value(chain, 0)
-        else { return nil }
-        let buffer = OpaquePointer(leaf)
-        return Array(UnsafeBufferPointer(start: CRYPTO_BUFFER_data(buffer), count: CRYPTO_BUFFER_len(buffer)))
+        peerCertificates().first
+    }
+
+    /// The certificates the server presented (DER, leaf first) after the handshake.
+    private func peerCertificates() -> [[UInt8]] {
+        guard let ssl, let chain = SSL_get0_peer_certificates(ssl) else { return [] }
+        return (0..<OPENSSL_sk_num(chain)).compactMap { position in
+            guard let element = OPENSSL_sk_value(chain, position) else { return nil }
+            let buffer = OpaquePointer(element)
+            return Array(UnsafeBufferPointer(start: CRYPTO_BUFFER_data(buffer), count: CRYPTO_BUFFER_len(buffer)))
+        }
     }
 
     private func readPlaintext(context: ChannelHandlerContext) {

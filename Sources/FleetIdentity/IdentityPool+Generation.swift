@@ -21,6 +21,7 @@ extension IdentityPool {
     ///   - keyType: `nil` or the pool's key type.
     ///   - jobs: worker threads; defaults to the number of active cores.
     ///   - stop: an optional flag to stop the run from outside.
+    ///   - issuer: a CA issuing PKI client certificates (nil: self-signed SMS certificates).
     ///   - progress: called from worker threads after every identity; keep it cheap.
     /// - Throws: ``IdentityPoolError/keyTypeMismatch(path:pool:requested:)``,
     ///   ``IdentityPoolError/cannotShrink(path:existing:requested:)``,
@@ -32,6 +33,7 @@ extension IdentityPool {
         keyType: IdentityKeyType? = nil,
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
         stop: GenerationStopFlag? = nil,
+        issuer: IdentityIssuer? = nil,
         progress: (@Sendable (GenerationProgress) -> Void)? = nil
     ) async throws -> GenerationReport {
         precondition(jobs >= 1, "jobs must be at least 1")
@@ -80,7 +82,7 @@ extension IdentityPool {
                 for _ in 0 ..< workers {
                     group.enter()
                     let thread = Thread {
-                        pool.generationWorker(run, progress: progress)
+                        pool.generationWorker(run, issuer: issuer, progress: progress)
                         group.leave()
                     }
                     thread.name = "bgbfleet-identities"
@@ -144,13 +146,13 @@ extension IdentityPool {
     }
 
     /// One worker thread: takes pieces until none is left or the run stops.
-    func generationWorker(_ run: GenerationRun, progress: (@Sendable (GenerationProgress) -> Void)?) {
+    func generationWorker(_ run: GenerationRun, issuer: IdentityIssuer?, progress: (@Sendable (GenerationProgress) -> Void)?) {
         while let piece = run.take() {
             var records = [UInt8]()
             for index in piece.indexes {
                 if run.shouldStop { return }
                 do {
-                    try Identity.generate(index: index, keyType: keyType).appendRecord(to: &records)
+                    try Identity.generate(index: index, keyType: keyType, issuer: issuer).appendRecord(to: &records)
                 } catch {
                     run.fail(error)
                     return

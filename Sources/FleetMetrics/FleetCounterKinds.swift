@@ -25,6 +25,8 @@ public enum FailureReason: String, CaseIterable, Sendable, Codable, Hashable {
     case negotiationNeeded = "negotiation_needed"
     case registration
     case other
+    /// The MP's certificate was refused by `tls.verify: ca|pin` (`--mp-ca`, `--mp-pin`).
+    case tlsVerify = "tls_verify"
 }
 
 /// Monotonic event counters of a run.
@@ -76,6 +78,7 @@ extension FailureReason {
         case .negotiationNeeded: 10
         case .registration: 11
         case .other: 12
+        case .tlsVerify: 13
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BGBClient
 import FleetEngine
 import FleetIdentity
 import FleetMetrics
@@ -16,7 +17,7 @@ struct IdentitiesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "identities",
         abstract: "Generate, register and inspect the pool of client identities (SMSID, SMS certificate, key).",
-        subcommands: [Generate.self, Register.self, List.self, Show.self]
+        subcommands: [Generate.self, Import.self, Register.self, List.self, Show.self]
     )
 }
 
@@ -57,6 +58,9 @@ extension IdentitiesCommand {
         @Option(help: "Worker threads (default: the number of cores).")
         var jobs: Int?
 
+        @OptionGroup(title: "PKI")
+        var issuerOptions: IdentityIssuerOptions
+
         func validate() throws {
             guard count >= 0, count <= IdentityPool.maximumCount else {
                 throw ValidationError("--count must be between 0 and \(IdentityPool.maximumCount)")
@@ -67,11 +71,13 @@ extension IdentitiesCommand {
         }
 
         func run() async throws {
+            let issuer = try issuerOptions.issuer()
             let directory = URL(fileURLWithPath: out)
             var pool = try poolCall(out) { try IdentityPool.openOrCreate(at: directory, keyType: key?.keyType) }
             let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
             let already = pool.count
-            stderr("generating identities into \(pool.directory.path): \(count) wanted, \(already) complete, key \(pool.keyType), \(workers) jobs")
+            let kind = issuer.map { "PKI certificates issued by \($0.certificate.subject)" } ?? "self-signed SMS certificates"
+            stderr("generating identities into \(pool.directory.path): \(count) wanted, \(already) complete, key \(pool.keyType), \(kind), \(workers) jobs")
 
             let stop = GenerationStopFlag()
             signal(SIGINT, SIG_IGN)
@@ -92,7 +98,7 @@ extension IdentitiesCommand {
 
             let display = GenerationProgressDisplay(isTerminal: isatty(STDERR_FILENO) == 1)
             let report = try await poolCall(out) {
-                try await pool.generate(count: count, jobs: workers, stop: stop) { display.update($0) }
+                try await pool.generate(count: count, jobs: workers, stop: stop, issuer: issuer) { display.update($0) }
             }
             display.finish()
 
@@ -153,6 +159,9 @@ extension IdentitiesCommand {
         @Flag(help: "Register identities already registered with this MP again.")
         var force = false
 
+        @OptionGroup(title: "MP trust (https:// only)")
+        var mpTrust: MPTrustOptions
+
         func validate() throws {
             guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
             guard rate > 0 else { throw ValidationError("--rate must be positive") }
@@ -168,6 +177,8 @@ extension IdentitiesCommand {
                 )
             }
             let indexes = try parseRange(range, count: pool.count)
+            var tls = BGBTLSOptions(minimumVersion: .tls10, maximumVersion: .tls13)
+            if let validation = try mpTrust.serverValidation() { tls.serverValidation = validation }
             let target: RegistrationTarget
             let client: RegistrationClient
             do {
@@ -175,7 +186,8 @@ extension IdentitiesCommand {
                 client = try RegistrationClient(
                     target: target,
                     options: .init(attempts: attempts),
-                    rateLimiter: RegistrationRateLimiter(perSecond: rate)
+                    rateLimiter: RegistrationRateLimiter(perSecond: rate),
+                    tls: tls
                 )
             } catch {
                 throw CommandFailure.badInput("--mp \(mp): \(error)")
@@ -309,6 +321,7 @@ extension IdentitiesCommand {
             print("NetBIOS name: \(identity.netbiosName)")
             print("key type:     \(identity.keyType)")
             print("thumbprint:   \(identity.thumbprint)")
+            print("certificate:  \(identity.certificateKind.rawValue)")
             print("subject:      \(certificate.subject)")
             print("issuer:       \(certificate.issuer)")
             print("serial:       \(certificate.serialNumber.bytes.map { String(format: "%02X", $0) }.joined())")

@@ -140,8 +140,11 @@ struct MPSimCommand: AsyncParsableCommand {
     @Option(help: "Where the server certificate is kept (default ~/.cache/bgbfleet/mp-sim).")
     var stateDir: String?
 
-    @Option(help: "Require 'Authorization: Bearer TOKEN' on the admin API.")
+    @Option(help: .hidden)
     var adminToken: String?
+
+    @OptionGroup(title: "Security")
+    var security: MPSimSecurityOptions
 
     @Option(help: "Sessions expected: refuse to start when the open-file limit cannot hold them.")
     var expectedSessions: Int?
@@ -256,7 +259,12 @@ struct MPSimCommand: AsyncParsableCommand {
         }
         if let serverId { configuration.serverID = serverId }
         if let stateDir { configuration.stateDirectory = stateDir }
-        if let adminToken { configuration.adminBearerToken = adminToken }
+        if adminToken != nil {
+            throw CommandFailure.badInput(
+                "--admin-token: a token on the command line is visible to every user of this host: use --admin-token-file FILE or \(MPSimSecurityOptions.tokenVariable)"
+            )
+        }
+        try security.apply(to: &configuration, environment: ProcessInfo.processInfo.environment)
         if let expectedSessions { configuration.expectedSessions = expectedSessions }
         if let value = try duration(signinConfirmDelay, "signin-confirm-delay") { configuration.faults.signInConfirmDelay = value }
         if let ignoreKeepalives { configuration.faults.ignoreKeepAlives = ignoreKeepalives }

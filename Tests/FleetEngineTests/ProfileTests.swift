@@ -81,7 +81,8 @@ struct ProfileTests {
         #expect(profile.triggers[0].firings(within: profile.duration).count == 10)
         #expect(profile.triggers[1].targets == .resourceIDs([16_777_216, 16_777_217]))
         #expect(profile.triggers[1].param == "PFNjcmlwdD4=")
-        #expect(profile.triggerBearerToken == "abc")
+        #expect(profile.triggerCredentials?.authorization == "Bearer abc")
+        #expect(profile.triggerCredentials?.description.contains("abc") == false)
         #expect(profile.simulatorRestartAt == 90_000_000_000)
     }
 

@@ -49,7 +49,7 @@ public struct HTTPClientConnection: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let tls {
-                        try sync.addHandler(tls.options.makeHandler(context: tls.context, serverHostname: endpoint.hostname))
+                        try sync.addHandlers(tls.options.makeHandlers(context: tls.context, serverHostname: endpoint.hostname))
                     }
                     try sync.addHandler(
                         ByteToMessageHandler(

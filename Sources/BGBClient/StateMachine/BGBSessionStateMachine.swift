@@ -197,6 +197,8 @@ public enum BGBCloseReason: Hashable, Sendable, CustomStringConvertible {
     case negotiationNeeded
     case signInTimeout
     case tls(String)
+    /// The server's certificate was refused by `tls.verify: ca|pin` (``BGBTLSVerificationError``).
+    case tlsVerification(String)
     case connect(String)
     case protocolError(String)
     case io(String)
@@ -211,6 +213,7 @@ public enum BGBCloseReason: Hashable, Sendable, CustomStringConvertible {
         case .negotiationNeeded: "NegotiationNeeded received"
         case .signInTimeout: "no SignInConfirm in time"
         case .tls(let reason): "TLS: \(reason)"
+        case .tlsVerification(let reason): "TLS: \(reason)"
         case .connect(let reason): "connect: \(reason)"
         case .protocolError(let reason): "protocol: \(reason)"
         case .io(let reason): "I/O: \(reason)"

@@ -274,6 +274,7 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
     /// Maps a pipeline error to a close reason.
     static func reason(for error: Error) -> BGBCloseReason {
         switch error {
+        case let error as BGBTLSVerificationError: return .tlsVerification(error.description)
         case let error as NIOSSLError: return .tls("\(error)")
         case let error as BoringSSLError: return .tls("\(error)")
         case let error as BGBLeanTLSError: return .tls(error.description)

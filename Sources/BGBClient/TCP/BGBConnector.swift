@@ -44,7 +44,7 @@ public enum BGBConnector {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(tls.makeHandler(serverHostname: endpoint.hostname))
+                    try sync.addHandlers(tls.makeHandlers(serverHostname: endpoint.hostname))
                     try sync.addHandler(makeHandler())
                 }
             }

@@ -12,11 +12,10 @@ extension BGBTLSOptions {
         switch serverValidation {
         case .none:
             configuration.certificateVerification = .none
-        case .pinned:
+        case .pinned, .verified:
+            // The handler's verification callback decides (``BGBTLSOptions/makeHandlers(context:serverHostname:)``);
+            // NIOSSL only calls it when verification is on.
             configuration.certificateVerification = .noHostnameVerification
-        case .certificateAuthority(let pemFile):
-            configuration.certificateVerification = .fullVerification
-            configuration.trustRoots = .file(pemFile)
         }
         return try NIOSSLContext(configuration: configuration)
     }

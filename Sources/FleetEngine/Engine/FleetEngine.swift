@@ -156,13 +156,7 @@ public final class FleetEngine: Sendable {
         var lastLine = ""
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Triggers.
-            if !profile.triggers.isEmpty, let adminURL = options.target.adminURL ?? profile.triggerURL {
-                let client = try AdminServiceClient(
-                    baseURL: adminURL,
-                    bearerToken: profile.triggerBearerToken,
-                    basicCredentials: profile.triggerBasicCredentials,
-                    group: self.group
-                )
+            if !profile.triggers.isEmpty, let client = try makeTriggerSender(adminURL: options.target.adminURL ?? profile.triggerURL) {
                 group.addTask {
                     do {
                         try await self.runTriggers(client: client, runStart: runStart)
@@ -251,7 +245,7 @@ public final class FleetEngine: Sendable {
         previous = current
     }
 
-    func runTriggers(client: AdminServiceClient, runStart: UInt64) async throws {
+    func runTriggers(client: any TriggerSender, runStart: UInt64) async throws {
         let profile = options.profile
         var firings: [(UInt64, FleetProfile.Trigger)] = []
         for trigger in profile.triggers {

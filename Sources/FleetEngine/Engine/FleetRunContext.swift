@@ -4,6 +4,7 @@ import BGBProtocol
 import FleetIdentity
 import FleetMetrics
 import Foundation
+import NIOConcurrencyHelpers
 
 /// What every session of a run shares: read-only settings plus the thread-safe metrics.
 final class FleetRunContext: Sendable {
@@ -28,6 +29,8 @@ final class FleetRunContext: Sendable {
     let tcpRetryInterval: UInt64
     /// TCP → HTTP fallbacks so far (the `http_fallback` gauge counts sessions on it now).
     let httpFallbacks = ManagedAtomic<Int>(0)
+    /// The refused MP certificates logged so far (``noteTLSVerificationFailure(session:_:)``).
+    let tlsVerificationsLogged = NIOLockedValueBox<Set<String>>([])
     let seed: UInt64
     let stopping = ManagedAtomic<Bool>(false)
     let logger: @Sendable (String) -> Void

@@ -6,9 +6,9 @@ import Yams
 extension FleetProfile {
     /// The top-level keys a profile may hold.
     public static let topLevelKeys = [
-        "mp", "port", "http-port", "transport", "tls", "sessions", "rate", "ramp", "duration", "keepalive",
+        "mp", "port", "http-port", "http-scheme", "transport", "tls", "sessions", "rate", "ramp", "duration", "keepalive",
         "keepalive-spread", "identities", "source-addresses", "processes", "client-version", "timestamps",
-        "responder", "reconnect", "triggers", "trigger-url", "trigger-auth", "thresholds", "output", "simulator",
+        "responder", "reconnect", "triggers", "trigger-url", "trigger-auth", "trigger-command", "trigger-command-timeout", "trigger-tls", "thresholds", "output", "simulator",
     ]
 
     /// Reads a YAML profile; every problem is a ``FleetConfigurationError`` naming the key.
@@ -27,6 +27,12 @@ extension FleetProfile {
         if let mp = try reader.string("mp") { self.mp = mp }
         if let port = try reader.int("port", in: 1...65535) { self.port = port }
         if let port = try reader.int("http-port", in: 1...65535) { self.httpPort = port }
+        if let scheme = try reader.string("http-scheme") {
+            guard let value = HTTPScheme(rawValue: scheme) else {
+                throw .invalid(key: "http-scheme", value: scheme, reason: "use http or https")
+            }
+            self.httpScheme = value
+        }
         if let transport = try reader.string("transport") {
             guard let value = Transport(rawValue: transport) else {
                 throw .invalid(key: "transport", value: transport, reason: "use tcp or http")
@@ -34,7 +40,8 @@ extension FleetProfile {
             self.transport = value
         }
         if let tls = try reader.section("tls") {
-            try tls.checkKeys(["minimum", "maximum", "version", "engine"])
+            try tls.checkKeys(Self.tlsKeys)
+            if let validation = try Self.serverValidation(tls) { self.tls.serverValidation = validation }
             if let engine = try tls.string("engine") {
                 guard let value = BGBTLSOptions.Engine(rawValue: engine) else {
                     throw .invalid(key: "tls.engine", value: engine, reason: "use lean or niossl")
@@ -141,10 +148,17 @@ extension FleetProfile {
             }
         }
         if let url = try reader.string("trigger-url") { self.triggerURL = url }
-        if let auth = try reader.section("trigger-auth") {
-            try auth.checkKeys(["bearer", "basic"])
-            self.triggerBearerToken = try auth.string("bearer")
-            self.triggerBasicCredentials = try auth.string("basic")
+        if let auth = try reader.section("trigger-auth") { self.triggerCredentials = try TriggerCredentials.parse(auth) }
+        if let section = try reader.section("trigger-tls") { self.triggerTLS = try Self.triggerTLS(section) }
+        if let command = try reader.string("trigger-command") {
+            guard !command.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw .invalid(key: "trigger-command", value: command, reason: "must not be empty")
+            }
+            self.triggerCommand = command
+        }
+        if let timeout = try reader.duration("trigger-command-timeout") {
+            guard timeout > 0 else { throw .invalid(key: "trigger-command-timeout", value: "0", reason: "must be positive") }
+            self.triggerCommandTimeout = timeout
         }
         if let thresholds = try reader.stringList("thresholds") { self.thresholds = thresholds }
         if let output = try reader.string("output") { self.output = output }

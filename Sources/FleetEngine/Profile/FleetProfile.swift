@@ -71,6 +71,8 @@ public struct FleetProfile: Hashable, Sendable {
     public var mp: String?
     public var port: Int = 10123
     public var httpPort: Int = 80
+    /// `http-scheme: http|https` (`--https`) for the HTTP fallback; nil: HTTPS on port 443 only.
+    public var httpScheme: HTTPScheme?
     public var transport: Transport = .tcp
     public var tls = BGBTLSOptions()
 
@@ -100,8 +102,14 @@ public struct FleetProfile: Hashable, Sendable {
     // Triggers.
     public var triggers: [Trigger] = []
     public var triggerURL: String?
-    public var triggerBearerToken: String?
-    public var triggerBasicCredentials: String?
+    /// `trigger-auth` (a file, the environment; never printed: see ``TriggerCredentials``).
+    public var triggerCredentials: TriggerCredentials?
+    /// `trigger-command`: fire triggers by running this (``TriggerCommand``) instead of calling the AdminService.
+    public var triggerCommand: String?
+    /// How an `https://` trigger URL's certificate is checked (`--trigger-ca`, `--trigger-pin`, `--trigger-insecure`).
+    public var triggerTLS: AdminServiceTLS = .system
+    /// `trigger-command-timeout` (default 60s).
+    public var triggerCommandTimeout: UInt64 = 60_000_000_000
 
     // Reports.
     public var thresholds: [String] = []
@@ -124,6 +132,7 @@ public struct FleetProfile: Hashable, Sendable {
             "port": String(port),
             "transport": transport.rawValue,
             "tls": "\(tls.minimumVersion.rawValue)-\(tls.maximumVersion.rawValue) \(tls.engine.rawValue)",
+            "server_validation": tls.validationSummary,
             "sessions": String(sessions),
             "duration": DurationText.format(duration),
             "keepalive": DurationText.format(keepAlive),
@@ -134,6 +143,9 @@ public struct FleetProfile: Hashable, Sendable {
             "no_response_fraction": String(noResponseFraction),
             "reconnect": reconnect.mode.rawValue,
             "triggers": String(triggers.count),
+            "trigger_auth": triggerCredentials?.description ?? "none",
+            "trigger_sender": triggerCommand == nil ? "AdminService" : "trigger-command",
+            "trigger_tls": triggerTLS.description,
             "processes": String(processes),
         ]
         switch arrival {

@@ -369,6 +369,7 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
         }
         switchingToTCP = false
         if transport == .tcp, state != .signedIn, case .tls = reason { tcpAttemptFailed() }
+        if case .tlsVerification(let text) = reason { shared.noteTLSVerificationFailure(session: index, text) }
         fail(Self.failureReason(close: reason), permanent: false)
     }
 
@@ -420,6 +421,7 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
         case .negotiationNeeded: .negotiationNeeded
         case .signInTimeout: .signinTimeout
         case .tls: .tls
+        case .tlsVerification: .tlsVerify
         case .connect: .other
         case .protocolError: .protocolError
         case .io(let text): text.contains("reset") || text.contains("Connection reset") ? .reset : .other

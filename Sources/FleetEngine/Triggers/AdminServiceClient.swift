@@ -5,11 +5,20 @@ import NIOPosix
 import NIOSSL
 
 /// A minimal client for the AdminService-shaped API (spec §9): the simulator's on loopback, or a
-/// real SMS Provider's over HTTPS with bearer or basic credentials.
+/// real SMS Provider's over HTTPS with bearer or basic credentials (``TriggerCredentials``).
+///
+/// One TLS context serves every request; the certificate is checked as ``AdminServiceTLS`` says
+/// (the system store, a site CA, public-key pins, or not at all). Pinning is why this stays a small
+/// hand-written NIO client rather than AsyncHTTPClient 1.37, which offers no verification callback
+/// and no access to the peer certificate. Triggers are a handful of requests per run: one
+/// connection per request (`Connection: close`) costs nothing that matters; answers are held in
+/// memory up to ``maximumBodySize`` and a larger one fails the request (never truncated).
 public struct AdminServiceClient: Sendable {
     public struct Response: Sendable {
         public var status: Int
         public var body: [UInt8]
+        /// The `Location` header of a redirect.
+        var location: String? = nil
 
         public var json: Any? { try? JSONSerialization.jsonObject(with: Data(body)) }
     }
@@ -19,8 +28,27 @@ public struct AdminServiceClient: Sendable {
     let port: Int
     let useTLS: Bool
     let basePath: String
-    let authorization: String?
+    private(set) var authorization: String?
     let group: EventLoopGroup
+    /// How the AdminService's certificate is checked, and the one context every request shares.
+    private(set) var tls: AdminServiceTLS = .system
+    private(set) var tlsContext: NIOSSLContext?
+
+    /// The largest answer accepted; a larger one fails the request (never truncated).
+    public static let maximumBodySize = 64 << 20
+
+    public init(baseURL: String, credentials: TriggerCredentials?, tls: AdminServiceTLS = .system, group: EventLoopGroup) throws(FleetConfigurationError) {
+        try self.init(baseURL: baseURL, group: group)
+        self.authorization = credentials?.authorization
+        self.tls = tls
+        if useTLS {
+            do {
+                self.tlsContext = try tls.makeContext()
+            } catch {
+                throw .invalid(key: "trigger-url", value: baseURL, reason: "TLS cannot be set up: \(error)")
+            }
+        }
+    }
 
     public init(baseURL: String, bearerToken: String? = nil, basicCredentials: String? = nil, group: EventLoopGroup) throws(
         FleetConfigurationError
@@ -81,20 +109,60 @@ public struct AdminServiceClient: Sendable {
         return row
     }
 
-    /// One request on its own connection (`Connection: close`).
+    /// One request and its redirects.
+    ///
+    /// Redirects (301, 302, 303, 307, 308) are followed up to ``maximumRedirects`` times, to the
+    /// same scheme, host and port only: the credentials never go to another server. 303 turns the
+    /// request into a GET without body, as HTTP says.
     public func request(method: HTTPMethod, path: String, body: Data?) async throws -> Response {
+        var method = method
+        var uri = basePath + path
+        var body = body
+        for _ in 0...Self.maximumRedirects {
+            let response = try await send(method: method, uri: uri, body: body)
+            guard [301, 302, 303, 307, 308].contains(response.status), let location = response.location else { return response }
+            uri = try redirectTarget(location)
+            if response.status == 303 {
+                method = .GET
+                body = nil
+            }
+        }
+        throw AdminServiceError.redirects(Self.maximumRedirects)
+    }
+
+    /// Redirects followed per request.
+    public static let maximumRedirects = 5
+
+    /// The request URI of a redirect's `Location` (a path, or an absolute URL to this same server).
+    func redirectTarget(_ location: String) throws -> String {
+        if location.hasPrefix("/") { return location }
+        guard let url = URL(string: location), let scheme = url.scheme?.lowercased(), let host = url.host else {
+            throw AdminServiceError.malformed("redirect to '\(location)'")
+        }
+        let port = url.port ?? (scheme == "https" ? 443 : 80)
+        guard scheme == (useTLS ? "https" : "http"), host.lowercased() == self.host.lowercased(), port == self.port else {
+            throw AdminServiceError.malformed("redirect to another server (\(location)): not followed, the credentials stay with \(baseURL)")
+        }
+        let query = url.query.map { "?" + $0 } ?? ""
+        return (url.path.isEmpty ? "/" : url.path) + query
+    }
+
+    /// One request on its own connection (`Connection: close`).
+    private func send(method: HTTPMethod, uri: String, body: Data?) async throws -> Response {
         let collector = ResponseCollector()
         let promise = group.next().makePromise(of: Response.self)
         collector.promise = promise
-        let useTLS = self.useTLS
         let host = self.host
+        let tls = self.tls
+        var context = self.tlsContext
+        if useTLS, context == nil { context = try tls.makeContext() }
+        let tlsContext = context
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if useTLS {
-                        let context = try NIOSSLContext(configuration: .makeClientConfiguration())
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: host))
+                    if let tlsContext {
+                        try channel.pipeline.syncOperations.addHandler(tls.makeHandler(context: tlsContext, host: host))
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(collector)
@@ -110,7 +178,7 @@ public struct AdminServiceClient: Sendable {
             headers.add(name: "Content-Type", value: "application/json")
             headers.add(name: "Content-Length", value: String(body.count))
         }
-        let head = HTTPRequestHead(version: .http1_1, method: method, uri: basePath + path, headers: headers)
+        let head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: headers)
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil) }
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
@@ -128,16 +196,24 @@ final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPClientResponsePart
     var promise: EventLoopPromise<AdminServiceClient.Response>?
     var status = 0
+    var location: String?
     var body: [UInt8] = []
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             status = Int(head.status.code)
+            location = head.headers.first(name: "Location")
         case .body(let buffer):
-            if body.count + buffer.readableBytes <= 16 << 20 { body += buffer.readableBytesView }
+            guard body.count + buffer.readableBytes <= AdminServiceClient.maximumBodySize else {
+                promise?.fail(AdminServiceError.tooLarge(AdminServiceClient.maximumBodySize))
+                promise = nil
+                context.close(promise: nil)
+                return
+            }
+            body += buffer.readableBytesView
         case .end:
-            promise?.succeed(.init(status: status, body: body))
+            promise?.succeed(.init(status: status, body: body, location: location))
             promise = nil
             context.close(promise: nil)
         }
@@ -162,6 +238,8 @@ public enum AdminServiceError: Error, CustomStringConvertible, Sendable {
     case returnValue(Int)
     case timeout
     case closed
+    case tooLarge(Int)
+    case redirects(Int)
 
     public var description: String {
         switch self {
@@ -170,6 +248,8 @@ public enum AdminServiceError: Error, CustomStringConvertible, Sendable {
         case .returnValue(let value): "AdminService ReturnValue \(value)"
         case .timeout: "AdminService did not answer within 30 s"
         case .closed: "AdminService closed the connection before answering"
+        case .tooLarge(let limit): "AdminService answer is larger than \(limit >> 20) MiB"
+        case .redirects(let count): "AdminService redirected more than \(count) times"
         }
     }
 }

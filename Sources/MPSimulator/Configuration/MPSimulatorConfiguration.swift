@@ -140,6 +140,14 @@ public struct MPSimulatorConfiguration: Sendable, Hashable, Codable {
     public var stateDirectory: String = MPSimulatorConfiguration.defaultStateDirectory
     /// When set, admin requests need `Authorization: Bearer <token>`.
     public var adminBearerToken: String? = nil
+    /// PKI: the server certificate (PEM: leaf first, its chain after) used instead of the generated
+    /// self-signed one, with ``serverKeyFile`` (PEM, RSA or P-256).
+    public var serverCertificateFile: String? = nil
+    public var serverKeyFile: String? = nil
+    /// PKI: client certificates must chain to a CA of this PEM bundle and allow client
+    /// authentication (TCP 10123 and HTTPS), as a PKI MP requires; others are refused, counted in
+    /// ``MPSimulatorCounters/clientCertificatesRefused`` by reason.
+    public var clientCAFile: String? = nil
     /// Sessions the run expects; start fails with a clear error when the file limit cannot hold them.
     public var expectedSessions: Int? = nil
     public var faults: Faults = Faults()

@@ -14,6 +14,8 @@ struct ServerIdentity: Sendable {
     let keyType: MPSimulatorConfiguration.ServerKeyType
     /// SHA-1 of the DER, upper-case hex.
     let thumbprint: String
+    /// The issuing chain sent after the certificate (DER; empty for the self-signed one).
+    var chainDER: [[UInt8]] = []
 
     static func certificateFile(_ keyType: MPSimulatorConfiguration.ServerKeyType) -> String {
         keyType == .rsa2048 ? "mp-sim-certificate.pem" : "mp-sim-p256-certificate.pem"
@@ -133,8 +135,9 @@ struct ServerIdentity: Sendable {
     func tlsConfiguration(_ configuration: MPSimulatorConfiguration) throws -> TLSConfiguration {
         let certificate = try NIOSSLCertificate(bytes: certificateDER, format: .der)
         let key = try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem)
+        let chain = try chainDER.map { NIOSSLCertificateSource.certificate(try NIOSSLCertificate(bytes: $0, format: .der)) }
         var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: [.certificate(certificate)],
+            certificateChain: [.certificate(certificate)] + chain,
             privateKey: .privateKey(key)
         )
         tls.minimumTLSVersion = Self.nioVersion(configuration.tlsMinimumVersion)
@@ -152,6 +155,7 @@ struct ServerIdentity: Sendable {
             ].joined(separator: ":")
         }
         switch configuration.clientCertificate {
+        case _ where configuration.clientCAFile != nil: tls.certificateVerification = .noHostnameVerification
         case .required: tls.certificateVerification = .noHostnameVerification
         case .optional: tls.certificateVerification = .optionalVerification
         }

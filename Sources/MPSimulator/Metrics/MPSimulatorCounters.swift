@@ -64,6 +64,8 @@ public struct MPSimulatorCounters: Sendable, Hashable, Codable {
     public var protocolErrors: [String: UInt64] = [:]
     /// Registrations by result.
     public var registrations: [String: UInt64] = [:]
+    /// Client certificates refused by `--client-ca`, by reason ("unable to get local issuer certificate", …).
+    public var clientCertificatesRefused: [String: UInt64] = [:]
 
     public init() {}
 

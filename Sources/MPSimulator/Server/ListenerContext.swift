@@ -10,6 +10,7 @@ struct ListenerContext: Sendable {
     let tlsContext: NIOSSLContext
     let identity: ServerIdentity
     let simulator: MPSimulator
+    let clientCertificates: ClientCertificatePolicy
 
     struct Refused: Error {}
 
@@ -17,6 +18,7 @@ struct ListenerContext: Sendable {
         self.core = core
         self.identity = identity
         self.simulator = simulator
+        self.clientCertificates = try ClientCertificatePolicy(configuration: core.configuration, core: core)
         do {
             self.tlsContext = try NIOSSLContext(configuration: identity.tlsConfiguration(core.configuration))
         } catch {
@@ -89,6 +91,7 @@ struct ListenerContext: Sendable {
     func bindTLS(host: String, port: Int, group: EventLoopGroup) async throws -> Channel {
         let core = self.core
         let tlsContext = self.tlsContext
+        let policy = clientCertificates
         let parser = BGBFrameParser.Configuration(
             maximumPayloadSize: core.configuration.maximumPayloadSize,
             zeroPayload: .reject,
@@ -101,10 +104,9 @@ struct ListenerContext: Sendable {
             }
             core.update { $0.connectionsAcceptedTCP += 1 }
             do {
-                let tls = NIOSSLServerHandler(context: tlsContext) { _, promise in
-                    // Any client certificate is accepted (spec §2.2.3); SignIn compares thumbprints.
-                    promise.succeed(.certificateVerified)
-                }
+                // Any client certificate is accepted (spec §2.2.3; SignIn compares thumbprints),
+                // unless --client-ca asks for a chain to the site's CA.
+                let tls = NIOSSLServerHandler(context: tlsContext, customVerificationCallback: policy.callback)
                 let session = TCPSessionHandler(core: core, eventLoop: channel.eventLoop, sessionNumber: core.nextSessionNumber())
                 try channel.pipeline.syncOperations.addHandlers(
                     tls,
@@ -123,6 +125,7 @@ struct ListenerContext: Sendable {
     func bindHTTP(host: String, port: Int, group: EventLoopGroup) async throws -> Channel {
         let core = self.core
         let tlsContext = core.configuration.httpTLS ? self.tlsContext : nil
+        let policy = clientCertificates
         let maximumBody = core.configuration.maximumPayloadSize + 64 * 1024
         let bootstrap = bootstrap(group).childChannelInitializer { channel in
             if core.faults.isRefusing {
@@ -133,7 +136,7 @@ struct ListenerContext: Sendable {
             do {
                 if let tlsContext {
                     try channel.pipeline.syncOperations.addHandler(
-                        NIOSSLServerHandler(context: tlsContext) { _, promise in promise.succeed(.certificateVerified) }
+                        NIOSSLServerHandler(context: tlsContext, customVerificationCallback: policy.callback)
                     )
                 }
                 try channel.pipeline.syncOperations.addHandlers(

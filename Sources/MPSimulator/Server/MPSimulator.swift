@@ -126,7 +126,11 @@ public final class MPSimulator: Sendable {
             try FileDescriptorLimit.check(expectedSessions: configuration.expectedSessions, limit: limit)
             let identity: ServerIdentity
             do {
-                identity = try ServerIdentity.loadOrCreate(directory: configuration.stateDirectory, keyType: configuration.serverKey)
+                if let certificateFile = configuration.serverCertificateFile, let keyFile = configuration.serverKeyFile {
+                    identity = try ServerIdentity.load(certificateFile: certificateFile, keyFile: keyFile)
+                } else {
+                    identity = try ServerIdentity.loadOrCreate(directory: configuration.stateDirectory, keyType: configuration.serverKey)
+                }
             } catch let error as MPSimulatorError {
                 throw error
             } catch {

@@ -39,7 +39,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The MP's client-notification TCP port (default 10123).")
     var port: Int?
 
-    @Option(help: "The MP's HTTP port for /bgb/handler.ashx (default 80; 443 means HTTPS): --transport http, and the TCP → HTTP fallback.")
+    @Option(help: "The MP's HTTP port for /bgb/handler.ashx (default 80; 443 means HTTPS, --https for any other port): --transport http, and the TCP → HTTP fallback.")
     var httpPort: Int?
 
     @Option(help: "The transport every session starts with: tcp (default; falls back to HTTP after reconnect.http-fallback-after TCP failures) or http (the long-poll fallback only).")
@@ -90,6 +90,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Run the plan as N processes on this host (identities and source addresses split), with one merged live view and report: how one machine gets past its per-process file limit. Without --mp every process runs its own embedded simulator.")
     var processes: Int?
 
+    @OptionGroup(title: "Security")
+    var security: RunSecurityOptions
+
     @Flag(help: "No live line.")
     var quiet = false
 
@@ -115,6 +118,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         var profile = try loadProfile()
         try applyFlags(to: &profile)
+        try security.apply(to: &profile)
         let thresholds: [Threshold]
         do {
             thresholds = try Threshold.parseAll(profile.thresholds)
@@ -190,7 +194,7 @@ struct RunCommand: AsyncParsableCommand {
                 host: mp,
                 tcpAddress: address,
                 httpAddress: httpAddress,
-                httpTLS: profile.httpPort == 443,
+                httpTLS: profile.usesHTTPS,
                 adminURL: profile.triggerURL,
                 isEmbedded: false
             )
@@ -204,6 +208,8 @@ struct RunCommand: AsyncParsableCommand {
         let endpoint = profile.transport == .http ? target.httpAddress.map { "HTTP \($0)" } ?? "HTTP" : "\(target.tcpAddress)"
         let shardLabel = shardSpec.map { " (shard \($0.index + 1)/\($0.count): \(plan.slice.count) sessions)" } ?? ""
         stderrLine("bgbfleet: \(profile.sessions) sessions (\(profile.name))\(shardLabel) → \(target.isEmbedded ? "embedded MP simulator" : target.host) \(endpoint); reports in \(directory.path)")
+        stderrLine("bgbfleet: " + profile.tls.validationSummary)
+        if profile.triggerTLS == .insecure, !profile.triggers.isEmpty { stderrLine("bgbfleet: " + profile.triggerTLS.description) }
         let live = LiveViewPrinter(enabled: !quiet && !statusJson)
         let exporter = PrometheusExporter()
         var observer: (@Sendable (IntervalRecord) -> Void)?
@@ -280,6 +286,8 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         print(SummaryTable.render(summary))
+        print(profile.tls.validationSummary)
+        if profile.triggerTLS == .insecure { print(profile.triggerTLS.description) }
         if !results.isEmpty { print(ThresholdTable.render(results)) }
         print("reports: \(directory.path)")
         if let html { print("report: \(html.path)") }
