@@ -236,6 +236,10 @@ public final class FleetEngine: Sendable {
             group.cancelAll()
             try await group.waitForAll()
         }
+        // The MP's view once more while every session is still up (the poll may be 30 s old).
+        if let source = options.mpOnlineSource, profile.mpOnlinePoll > 0, let online = try? await source() {
+            mpOnline.store(online, ordering: .relaxed)
+        }
 
         // Graceful stop: no more ramping or reconnects, close every session, wait (bounded).
         context.stopping.store(true, ordering: .relaxed)
