@@ -75,6 +75,9 @@ public struct IntervalRecord: Sendable, Equatable {
     public var histograms: [MetricName: HistogramSnapshot]
     /// Counters at the end of the interval (cumulative since the run started).
     public var counters: CounterSnapshot
+    /// The fleet's clients the MP itself reports online (`SMS_CN_ClientStatus`) at its latest poll;
+    /// nil when the MP's view is not polled.
+    public var mpOnline: Int?
 
     /// Creates a record.
     public init(start: Double, length: Double, histograms: [MetricName: HistogramSnapshot], counters: CounterSnapshot) {

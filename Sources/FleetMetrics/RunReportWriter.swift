@@ -6,7 +6,9 @@ import Foundation
 /// `sessions.csv` and `pushes.csv`.
 ///
 /// `intervals.csv` columns: interval_start_s (seconds since the run start), metric, count,
-/// mean_ms, p50_ms, p90_ms, p99_ms, p99_9_ms, max_ms — a row per interval per metric.
+/// mean_ms, p50_ms, p90_ms, p99_ms, p99_9_ms, max_ms — a row per interval per metric — then, on
+/// every row of the interval, signed_in (sessions signed in here at its end) and mp_online (the
+/// fleet's clients the MP reports online at its latest poll; empty when not polled).
 public final class RunReportWriter {
     /// File names inside a report directory.
     public enum FileName {
@@ -21,7 +23,7 @@ public final class RunReportWriter {
 
     /// Column names of `intervals.csv`.
     public static let intervalsHeader = ["interval_start_s", "metric", "count", "mean_ms", "p50_ms",
-                                         "p90_ms", "p99_ms", "p99_9_ms", "max_ms"]
+                                         "p90_ms", "p99_ms", "p99_9_ms", "max_ms", "signed_in", "mp_online"]
 
     /// The report directory.
     public let directory: URL
@@ -89,6 +91,7 @@ public final class RunReportWriter {
                 Format.ms(histogram.mean), Format.ms(histogram.valueAtPercentile(50)),
                 Format.ms(histogram.valueAtPercentile(90)), Format.ms(histogram.valueAtPercentile(99)),
                 Format.ms(histogram.valueAtPercentile(99.9)), Format.ms(histogram.max),
+                String(interval.counters[state: .signedIn]), interval.mpOnline.map(String.init) ?? "",
             ])
             try logs[metric]!.append(start: interval.start, length: interval.length, histogram: histogram)
             totals[metric]!.merge(histogram)

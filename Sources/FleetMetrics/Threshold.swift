@@ -27,6 +27,9 @@ public struct Threshold: Sendable, Equatable, CustomStringConvertible {
     public var comparison: Comparison
     /// The limit in canonical units: nanoseconds for durations, percent for delivery, else a count.
     public var value: Double
+    /// A default the tool set (a built-in profile's), not one the user asked for: it never fails
+    /// for lack of data (a latency with no samples, `delivery` with nothing targeted).
+    public var isBuiltInDefault = false
 
     public var description: String { expression }
 
@@ -50,9 +53,13 @@ public struct Threshold: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Parses several expressions, failing on the first bad one.
-    public static func parseAll(_ expressions: [String]) throws(ThresholdError) -> [Threshold] {
+    public static func parseAll(_ expressions: [String], builtInDefaults: Bool = false) throws(ThresholdError) -> [Threshold] {
         var result: [Threshold] = []
-        for expression in expressions { result.append(try Threshold(parsing: expression)) }
+        for expression in expressions {
+            var threshold = try Threshold(parsing: expression)
+            threshold.isBuiltInDefault = builtInDefaults
+            result.append(threshold)
+        }
         return result
     }
 
@@ -120,13 +127,17 @@ public struct Threshold: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Evaluates against a summary. A subject without a value (`delivery` when nothing was
-    /// targeted) fails.
+    /// Evaluates against a summary.
+    ///
+    /// A subject without samples — a latency statistic other than `count` of a metric that recorded
+    /// nothing, `delivery` when nothing was targeted — has no value: the user's threshold fails
+    /// with "no samples"; a built-in default is not judged (it passes, marked as such).
     public func evaluate(_ summary: RunSummary) -> ThresholdResult {
         let observed: Double?
         switch subject {
         case .latency(let metric, let statistic):
-            observed = summary[metric].value(of: statistic)
+            let values = summary[metric]
+            observed = values.count == 0 && statistic != .count ? nil : values.value(of: statistic)
         case .delivery:
             observed = summary.deliveryPercent
         case .errors(let reason):
@@ -136,13 +147,13 @@ public struct Threshold: Sendable, Equatable, CustomStringConvertible {
         case .counter(let counter):
             observed = Double(summary.counters[counter])
         }
-        let passed = observed.map { comparison.holds($0, value) } ?? false
+        let passed = observed.map { comparison.holds($0, value) } ?? isBuiltInDefault
         return ThresholdResult(threshold: self, observed: observed, passed: passed)
     }
 
     /// Renders a value of this threshold's subject in its natural unit.
     func render(_ value: Double?) -> String {
-        guard let value else { return "n/a" }
+        guard let value else { return isBuiltInDefault ? "no samples (built-in default, not judged)" : "no samples" }
         switch subject {
         case .latency(_, let statistic) where statistic.isDuration:
             return Format.fixed(value / 1e6, 3) + " ms"
@@ -204,6 +215,8 @@ public struct ThresholdResult: Sendable, Equatable {
     /// The observed value in canonical units (ns, percent, count); `nil` when undefined.
     public var observed: Double?
     public var passed: Bool
+    /// A built-in default with no samples: passed without being judged.
+    public var notJudged: Bool { observed == nil && threshold.isBuiltInDefault }
 
     /// The observed value in the threshold's unit, e.g. `212.991 ms`.
     public var observedText: String { threshold.render(observed) }

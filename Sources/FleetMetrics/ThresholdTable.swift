@@ -5,7 +5,7 @@ public enum ThresholdTable {
     /// `PASS`/`FAIL`, the expression and the observed value, one line each, plus a verdict line.
     public static func render(_ results: [ThresholdResult]) -> String {
         guard !results.isEmpty else { return "no thresholds\n" }
-        let rows = results.map { [$0.passed ? "PASS" : "FAIL", $0.threshold.expression, $0.observedText] }
+        let rows = results.map { [$0.notJudged ? "-" : $0.passed ? "PASS" : "FAIL", $0.threshold.expression, $0.observedText] }
         var text = TextTable.render(header: ["result", "threshold", "observed"], rows: rows, rightAligned: [])
         let failed = results.filter { !$0.passed }.count
         text += failed == 0 ? "all \(results.count) thresholds passed\n" : "\(failed) of \(results.count) thresholds failed\n"

@@ -17,7 +17,7 @@ struct IdentitiesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "identities",
         abstract: "Generate, register and inspect the pool of client identities (SMSID, SMS certificate, key).",
-        subcommands: [Generate.self, Import.self, Register.self, List.self, Show.self]
+        subcommands: [Generate.self, Import.self, Register.self, List.self, Show.self, Cleanup.self]
     )
 }
 

@@ -134,6 +134,9 @@ struct MPSimCommand: AsyncParsableCommand {
     @Option(help: "A collection besides SMS00001, e.g. --collection LAB00001=16777217,16777218 (repeatable).")
     var collection: [String] = []
 
+    @Option(help: "Clients of the site outside the fleet: N online members of SMS00001 (and SMS_R_System records) that never answer a push, as a real site has (default 0).")
+    var foreignClients: Int?
+
     @Option(help: "ServerID reported in SMS_CN_ClientStatus (default 1).")
     var serverId: Int?
 
@@ -256,6 +259,12 @@ struct MPSimCommand: AsyncParsableCommand {
                 ids.append(id)
             }
             configuration.collections[String(parts[0])] = ids
+        }
+        if let foreignClients {
+            guard (0...1_000_000).contains(foreignClients) else {
+                throw CommandFailure.badInput("--foreign-clients \(foreignClients): must be 0…1000000")
+            }
+            configuration.foreignClients = foreignClients
         }
         if let serverId { configuration.serverID = serverId }
         if let stateDir { configuration.stateDirectory = stateDir }

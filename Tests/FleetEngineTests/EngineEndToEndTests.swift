@@ -65,8 +65,7 @@ struct EngineEndToEndTests {
             target: FleetTarget(
                 host: "127.0.0.1",
                 tcpAddress: bound.tls,
-                adminURL: "http://127.0.0.1:\(bound.admin!.port!)",
-                isEmbedded: true
+                adminURL: "http://127.0.0.1:\(bound.admin!.port!)"
             ),
             directory: directory
         )
@@ -82,7 +81,12 @@ struct EngineEndToEndTests {
                 liveView: nil,
                 log: { _ in },
                 onTick: onTick,
-                mpRTTSource: { fixture.simulator.rttSnapshot() }
+                mpRTTSource: { fixture.simulator.rttSnapshot() },
+                // The simulator holds the fleet alone: `targets: all` is its whole SMS00001.
+                triggers: try TriggerPlan.resolve(
+                    profile.triggers, sessionCount: profile.sessions, resourceIDs: [],
+                    policy: TriggerPlan.Policy(guardsBuiltInCollections: false, collectionIsFleet: true)
+                )
             ),
             group: MultiThreadedEventLoopGroup.singleton
         )

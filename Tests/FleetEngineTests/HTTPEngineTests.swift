@@ -60,14 +60,17 @@ struct HTTPEngineTests {
                     host: "127.0.0.1",
                     tcpAddress: tcpAddress ?? fixture.addresses.tls,
                     httpAddress: fixture.addresses.http,
-                    adminURL: "http://127.0.0.1:\(fixture.addresses.admin!.port!)",
-                    isEmbedded: true
+                    adminURL: "http://127.0.0.1:\(fixture.addresses.admin!.port!)"
                 ),
                 identities: identities,
                 reportDirectory: fixture.directory,
                 liveView: nil,
                 log: { _ in },
-                onTick: onTick
+                onTick: onTick,
+                triggers: try TriggerPlan.resolve(
+                    profile.triggers, sessionCount: profile.sessions, resourceIDs: [],
+                    policy: TriggerPlan.Policy(guardsBuiltInCollections: false, collectionIsFleet: true)
+                )
             ),
             group: MultiThreadedEventLoopGroup.singleton
         )

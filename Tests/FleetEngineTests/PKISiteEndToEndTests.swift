@@ -62,8 +62,7 @@ struct PKISiteEndToEndTests {
                 tcpAddress: bound.tls,
                 httpAddress: bound.http,
                 httpTLS: httpsPort,
-                adminURL: "http://127.0.0.1:\(bound.admin!.port!)",
-                isEmbedded: false
+                adminURL: "http://127.0.0.1:\(bound.admin!.port!)"
             ),
             caFile: caFile,
             serverDER: server.der,
@@ -84,7 +83,12 @@ struct PKISiteEndToEndTests {
                 liveView: nil,
                 log: log,
                 onTick: nil,
-                mpRTTSource: nil
+                mpRTTSource: nil,
+                // The simulator holds the fleet alone: `targets: all` is its whole SMS00001.
+                triggers: try TriggerPlan.resolve(
+                    profile.triggers, sessionCount: profile.sessions, resourceIDs: [],
+                    policy: TriggerPlan.Policy(guardsBuiltInCollections: false, collectionIsFleet: true)
+                )
             ),
             group: MultiThreadedEventLoopGroup.singleton
         )

@@ -86,7 +86,8 @@ import Testing
             ("sessions.signed_in>=5000", true),
             ("sessions.failed>0", false),
             ("responses_sent>=1000", false),
-            ("fanout.p99<1ms", true), // no samples: 0
+            ("fanout.p99<1ms", false),  // no samples: the user's threshold fails
+            ("fanout.count==0", true),  // a count of no samples is 0, a value
         ]
         for (expression, expected) in cases {
             let result = try Threshold(parsing: expression).evaluate(summary)
@@ -101,7 +102,37 @@ import Testing
         let empty = RunSummary(startTime: Date(), durationSeconds: 1, histograms: [:], counters: CounterSnapshot(), plan: [:])
         let result = try Threshold(parsing: "delivery>=0%").evaluate(empty)
         #expect(!result.passed)
-        #expect(result.observed == nil && result.observedText == "n/a")
+        #expect(result.observed == nil && result.observedText == "no samples")
+    }
+
+    @Test("a user's latency threshold on a metric without samples fails with \"no samples\" (it used to read 0 and pass)")
+    func latencyWithoutSamplesFails() throws {
+        let empty = RunSummary(startTime: Date(), durationSeconds: 1, histograms: [:], counters: CounterSnapshot(), plan: [:])
+        for expression in ["response.p99<250ms", "fanout.max<3s", "e2e.mean<1s", "mp_rtt.p50<=1h"] {
+            let result = try Threshold(parsing: expression).evaluate(empty)
+            #expect(!result.passed, "\(expression)")
+            #expect(result.observedText == "no samples", "\(expression)")
+            #expect(!result.notJudged)
+        }
+        let table = ThresholdTable.render([try Threshold(parsing: "response.p99<250ms").evaluate(empty)])
+        #expect(table.contains("FAIL    response.p99<250ms  no samples"))
+    }
+
+    @Test("a built-in default never fails for lack of data, and is still judged when there is data")
+    func builtInDefaultsWithoutSamples() throws {
+        let empty = RunSummary(startTime: Date(), durationSeconds: 1, histograms: [:], counters: CounterSnapshot(), plan: [:])
+        let defaults = try Threshold.parseAll(["delivery>=99.9%", "response.p99<250ms", "errors.tls==0"], builtInDefaults: true)
+        let results = defaults.map { $0.evaluate(empty) }
+        #expect(results.allSatisfy { $0.passed })
+        #expect(results.map(\.notJudged) == [true, true, false])
+        #expect(results[0].observedText == "no samples (built-in default, not judged)")
+        let table = ThresholdTable.render(results)
+        #expect(table.contains("-       delivery>=99.9%"))
+        #expect(table.hasSuffix("all 3 thresholds passed\n"))
+        // With data, a default is judged like any threshold.
+        let judged = try Threshold.parseAll(["response.p99<250ms", "delivery>=99.9%"], builtInDefaults: true).map { $0.evaluate(summary()) }
+        #expect(judged.map(\.passed) == [true, true])
+        #expect(try Threshold.parseAll(["response.p99.9<250ms"], builtInDefaults: true)[0].evaluate(summary()).passed == false)
     }
 
     @Test func rendersAPassFailTable() throws {

@@ -39,6 +39,13 @@ public final class FleetEngine: Sendable {
         public var mpRTTSource: (@Sendable () -> HistogramSnapshot)?
         /// Sees every interval as it is reported (e.g. the Prometheus exporter).
         public var intervalObserver: (@Sendable (IntervalRecord) -> Void)?
+        /// How many of this process's fleet clients the MP itself reports online (the caller asks
+        /// the AdminService's `SMS_CN_ClientStatus`); polled every `profile.mpOnlinePoll`, shown as
+        /// `mp_online` next to the sessions signed in here. Nil: not polled.
+        public var mpOnlineSource: (@Sendable () async throws -> Int)?
+        /// The profile's triggers, resolved by the caller against the fleet's ResourceIDs
+        /// (``TriggerPlan/resolve(_:sessionCount:resourceIDs:policy:)``); empty: none fires.
+        public var triggers: [TriggerPlan]
 
         public init(
             profile: FleetProfile,
@@ -51,7 +58,9 @@ public final class FleetEngine: Sendable {
             log: @escaping @Sendable (String) -> Void,
             onTick: (@Sendable (Double) async -> Void)? = nil,
             mpRTTSource: (@Sendable () -> HistogramSnapshot)? = nil,
-            intervalObserver: (@Sendable (IntervalRecord) -> Void)? = nil
+            intervalObserver: (@Sendable (IntervalRecord) -> Void)? = nil,
+            triggers: [TriggerPlan] = [],
+            mpOnlineSource: (@Sendable () async throws -> Int)? = nil
         ) {
             self.profile = profile
             self.target = target
@@ -64,6 +73,8 @@ public final class FleetEngine: Sendable {
             self.onTick = onTick
             self.mpRTTSource = mpRTTSource
             self.intervalObserver = intervalObserver
+            self.triggers = triggers
+            self.mpOnlineSource = mpOnlineSource
         }
 
         /// The same options for shard `shard` of `count` processes sharing one schedule.
@@ -82,8 +93,12 @@ public final class FleetEngine: Sendable {
     public let metrics: FleetMetrics
     let group: EventLoopGroup
     let stopRequested = ManagedAtomic<Bool>(false)
+    /// The MP's latest count of this process's clients online; -1 before the first answer.
+    let mpOnline = ManagedAtomic<Int>(-1)
     let context: FleetRunContext
     let plan: FleetPlan
+    /// Every firing of the run's triggers, in time order.
+    let firings: [(offset: UInt64, plan: TriggerPlan)]
 
     public init(options: Options, group: EventLoopGroup) throws(FleetConfigurationError) {
         self.options = options
@@ -103,11 +118,17 @@ public final class FleetEngine: Sendable {
                     + "run `bgbfleet identities generate --count \(plan.sessionCount)`"
             )
         }
+        var firings: [(offset: UInt64, plan: TriggerPlan)] = []
+        for plan in options.triggers {
+            for time in plan.trigger.firings(within: options.profile.duration) { firings.append((time, plan)) }
+        }
+        self.firings = firings.enumerated().sorted { ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset) }.map(\.element)
         self.context = try FleetRunContext(
             profile: options.profile,
             target: options.target,
             identities: options.identities,
             metrics: metrics,
+            triggerFirings: self.firings.count,
             logger: options.log
         )
     }
@@ -156,16 +177,30 @@ public final class FleetEngine: Sendable {
         var lastLine = ""
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Triggers.
-            if !profile.triggers.isEmpty, let client = try makeTriggerSender(adminURL: options.target.adminURL ?? profile.triggerURL) {
+            if !self.firings.isEmpty {
+                let adminURL = options.target.adminURL ?? profile.triggerURL
+                let client = try makeTriggerSender(adminURL: adminURL)
+                if client == nil, options.firesTriggers {
+                    options.log("triggers are configured but no trigger URL is known: give --trigger-url")
+                }
+                let counter: @Sendable (FleetSelection) async throws -> Int = { [shards] selection in
+                    var count = 0
+                    for (loop, shard) in zip(loops, shards) {
+                        count += try await loop.submit { shard.value.signedInCount(reaching: selection) }.get()
+                    }
+                    return count
+                }
                 group.addTask {
                     do {
-                        try await self.runTriggers(client: client, runStart: runStart)
+                        try await self.runTriggers(client: client, runStart: runStart, countTargets: counter)
                     } catch is CancellationError {
                         // The run ended before the last scheduled trigger: nothing to send.
                     }
                 }
-            } else if !profile.triggers.isEmpty {
-                options.log("triggers are configured but no trigger URL is known: give --trigger-url")
+            }
+            // The MP's own view.
+            if let source = options.mpOnlineSource, profile.mpOnlinePoll > 0 {
+                group.addTask { try await self.pollMPOnline(source, every: profile.mpOnlinePoll) }
             }
             // The interval reporter and the clock run here, in the run's own task.
             var previous = self.metrics.counters.snapshot()
@@ -176,10 +211,12 @@ public final class FleetEngine: Sendable {
                 if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
                 let elapsed = Date().timeIntervalSince(startDate)
                 self.foldMPRTT(previous: &previousRTT)
-                let interval = self.metrics.takeInterval()
+                var interval = self.metrics.takeInterval()
+                interval.mpOnline = self.mpOnlineValue
                 try writer.append(interval)
                 self.options.intervalObserver?(interval)
-                let line = LiveLine.render(elapsed: elapsed, interval: interval, previous: previous, total: self.plan.slice.count)
+                var line = LiveLine.render(elapsed: elapsed, interval: interval, previous: previous, total: self.plan.slice.count)
+                if let online = interval.mpOnline { line += " | MP online \(online)" }
                 lastLine = line
                 self.options.liveView?(line, false)
                 previous = interval.counters
@@ -191,6 +228,10 @@ public final class FleetEngine: Sendable {
             }
             group.cancelAll()
             try await group.waitForAll()
+        }
+        // The MP's view once more while every session is still up (the poll may be 30 s old).
+        if let source = options.mpOnlineSource, profile.mpOnlinePoll > 0, let online = try? await source() {
+            mpOnline.store(online, ordering: .relaxed)
         }
 
         // Graceful stop: no more ramping or reconnects, close every session, wait (bounded).
@@ -211,7 +252,8 @@ public final class FleetEngine: Sendable {
             try await loop.submit { probe.value.stop() }.get()
         }
         foldMPRTT(previous: &previousRTT)
-        let finalInterval = metrics.takeInterval()
+        var finalInterval = metrics.takeInterval()
+        finalInterval.mpOnline = mpOnlineValue
         try writer.append(finalInterval)
         options.intervalObserver?(finalInterval)
         var sessionRows: [SessionReportRow] = []
@@ -220,7 +262,10 @@ public final class FleetEngine: Sendable {
         }
         var planLines = profile.summary
         planLines["shard"] = "\(options.shard + 1)/\(options.shardCount)"
-        planLines["target"] = options.target.isEmbedded ? "embedded simulator \(options.target.tcpAddress)" : "\(options.target.host) (\(options.target.tcpAddress))"
+        planLines["target"] = "\(options.target.host) (\(options.target.tcpAddress))"
+        if let online = mpOnlineValue {
+            planLines["mp_online"] = "\(online) of \(plan.slice.count) online at the MP at its last poll (SMS_CN_ClientStatus)"
+        }
         let summary = try writer.finish(
             counters: metrics.counters.snapshot(),
             endTime: Date(),
@@ -231,6 +276,33 @@ public final class FleetEngine: Sendable {
         // The last line of the run itself (after the closing, every session counts as closed).
         options.liveView?(lastLine, true)
         return summary
+    }
+
+    var mpOnlineValue: Int? {
+        let value = mpOnline.load(ordering: .relaxed)
+        return value < 0 ? nil : value
+    }
+
+    /// Asks the MP how many of this process's clients it sees online, every `interval` until the
+    /// run ends; a failed poll is logged (once until one succeeds again) and keeps the last value.
+    func pollMPOnline(_ source: @Sendable () async throws -> Int, every interval: UInt64) async throws {
+        var failing = false
+        while !stopRequested.load(ordering: .relaxed) {
+            do {
+                mpOnline.store(try await source(), ordering: .relaxed)
+                failing = false
+            } catch is CancellationError {
+                return
+            } catch {
+                if !failing, !Task.isCancelled { options.log("MP online poll (SMS_CN_ClientStatus) failed: \(error)") }
+                failing = true
+            }
+            do {
+                try await Task.sleep(nanoseconds: interval)
+            } catch {
+                return
+            }
+        }
     }
 
     /// Records what the MP's `mp_rtt` histogram gained since `previous` into this run's `mp_rtt`.
@@ -245,65 +317,48 @@ public final class FleetEngine: Sendable {
         previous = current
     }
 
-    func runTriggers(client: any TriggerSender, runStart: UInt64) async throws {
-        let profile = options.profile
-        var firings: [(UInt64, FleetProfile.Trigger)] = []
-        for trigger in profile.triggers {
-            for time in trigger.firings(within: profile.duration) { firings.append((time, trigger)) }
-        }
-        firings.sort { $0.0 < $1.0 }
-        for (offset, trigger) in firings {
+    /// Fires the planned triggers on schedule. Each firing counts this process's signed-in
+    /// sessions among those it reaches into `pushes_targeted` — in a multi-process run every
+    /// shard counts its own, so their sum is the fleet's — and only the firing process sends it.
+    func runTriggers(
+        client: (any TriggerSender)?,
+        runStart: UInt64,
+        countTargets: @Sendable (FleetSelection) async throws -> Int
+    ) async throws {
+        for (ordinal, (offset, plan)) in firings.enumerated() {
             let due = runStart + offset
             let now = NIODeadline.now().uptimeNanoseconds
             if due > now { try await Task.sleep(nanoseconds: due - now) }
             if stopRequested.load(ordering: .relaxed) { return }
-            let online = Int(max(0, metrics.counters.snapshot().states[.signedIn] ?? 0))
-            var resourceIDs: [UInt32] = []
-            var targets = online
-            switch trigger.targets {
-            case .all:
-                break
-            case .fraction(let fraction):
-                // The simulator's ResourceIDs of the first ⌈f·N⌉ sessions it knows (an embedded
-                // simulator knows this shard's sessions, registered in order from 16777216).
-                let known = options.target.isEmbedded ? plan.slice.count : plan.sessionCount
-                let count = Int((Double(known) * fraction).rounded(.up))
-                resourceIDs = (0..<count).map { UInt32(16_777_216 + $0) }
-                targets = min(online, count)
-            case .resourceIDs(let ids):
-                resourceIDs = ids
-                targets = min(online, ids.count)
-            }
+            let targets = try await countTargets(plan.reaches)
             // Shards of one run share the schedule: name the trigger by its scheduled time, so the
             // merged pushes.csv has one row per trigger.
             let time = options.runStartEpochNanoseconds.map { Date(timeIntervalSince1970: Double($0 + Int64(offset)) / 1e9) } ?? Date()
-            let record = TriggerRecord(time: time, type: trigger.type, sentAt: NIODeadline.now().uptimeNanoseconds, targets: targets)
-            context.triggers.add(record)
-            guard options.firesTriggers else {
-                // Another shard sends it; this one times what it receives from the same schedule.
+            let record = context.triggers.fire(
+                ordinal: ordinal,
+                type: plan.trigger.type,
+                time: time,
+                sentAt: NIODeadline.now().uptimeNanoseconds,
+                targets: targets
+            )
+            guard options.firesTriggers, plan.sends, let client else {
+                // Another process sends it; this one times what it receives from the same schedule.
                 metrics.counters.add(.pushesTargeted, UInt64(targets))
                 continue
             }
             do {
                 let id = try await client.initiateClientOperation(
-                    type: trigger.type,
-                    collectionID: trigger.collectionID,
-                    resourceIDs: resourceIDs,
-                    param: trigger.param
+                    type: plan.trigger.type,
+                    collectionID: plan.collectionID,
+                    resourceIDs: plan.resourceIDs,
+                    param: plan.trigger.param
                 )
                 record.operationID.store(id, ordering: .relaxed)
                 record.acceptedAt.store(NIODeadline.now().uptimeNanoseconds, ordering: .relaxed)
-                // The MP knows better who was online at T0 (a session counts there from its SignIn,
-                // here from its SignInConfirm); a real MP's counters may lag, so keep the larger.
-                if let status = try? await client.operationStatus(id: id),
-                    let total = status["TotalClients"] as? Int, let offline = status["OfflineClients"] as? Int
-                {
-                    record.targetCount.store(max(targets, total - offline), ordering: .relaxed)
-                }
-                metrics.counters.add(.pushesTargeted, UInt64(record.targets))
+                metrics.counters.add(.pushesTargeted, UInt64(targets))
             } catch {
-                context.triggers.remove(record)
-                options.log("trigger Type \(trigger.type) at \(DurationText.format(offset)) failed: \(error)")
+                context.triggers.fail(record)
+                options.log("trigger Type \(plan.trigger.type) at \(DurationText.format(offset)) failed: \(error)")
             }
         }
     }

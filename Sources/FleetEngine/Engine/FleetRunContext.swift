@@ -48,10 +48,11 @@ final class FleetRunContext: Sendable {
         target: FleetTarget,
         identities: FleetIdentitySource,
         metrics: FleetMetrics,
+        triggerFirings: Int,
         logger: @escaping @Sendable (String) -> Void
     ) throws(FleetConfigurationError) {
         self.metrics = metrics
-        self.triggers = TriggerTracker()
+        self.triggers = TriggerTracker(capacity: triggerFirings)
         self.identities = identities
         self.target = target
         self.tls = profile.tls

@@ -8,7 +8,8 @@ extension FleetProfile {
     public static let topLevelKeys = [
         "mp", "port", "http-port", "http-scheme", "transport", "tls", "sessions", "rate", "ramp", "duration", "keepalive",
         "keepalive-spread", "identities", "source-addresses", "processes", "client-version", "timestamps",
-        "responder", "reconnect", "triggers", "trigger-url", "trigger-auth", "trigger-command", "trigger-command-timeout", "trigger-tls", "thresholds", "output", "simulator",
+        "responder", "reconnect", "triggers", "trigger-url", "trigger-auth", "trigger-command", "trigger-command-timeout", "trigger-tls",
+        "mp-online-poll", "thresholds", "output", "simulator",
     ]
 
     /// Reads a YAML profile; every problem is a ``FleetConfigurationError`` naming the key.
@@ -160,6 +161,12 @@ extension FleetProfile {
             guard timeout > 0 else { throw .invalid(key: "trigger-command-timeout", value: "0", reason: "must be positive") }
             self.triggerCommandTimeout = timeout
         }
+        if let poll = try reader.duration("mp-online-poll") {
+            guard poll == 0 || poll >= 1_000_000_000 else {
+                throw .invalid(key: "mp-online-poll", value: DurationText.format(poll), reason: "0 (off) or at least 1s")
+            }
+            self.mpOnlinePoll = poll
+        }
         if let thresholds = try reader.stringList("thresholds") { self.thresholds = thresholds }
         if let output = try reader.string("output") { self.output = output }
         if let simulator = try reader.section("simulator") {
@@ -179,21 +186,35 @@ extension FleetProfile {
         trigger.count = try reader.int("count", in: 1...1_000_000)
         if let type = try reader.int("type", in: 0...100_000) { trigger.type = type }
         trigger.param = try reader.string("param")
-        if let collection = try reader.string("collection") { trigger.collectionID = collection }
+        if let collection = try reader.string("collection") {
+            guard TriggerPlan.isCollectionID(collection) else {
+                throw .invalid(key: "\(path).collection", value: collection, reason: "not a collection ID (a site code and 5 hex digits, e.g. XYZ00042)")
+            }
+            trigger.collectionID = collection.uppercased()
+        }
         if let targets = reader.raw("targets") {
+            let expected = "all, collection, {fraction: F}, {count: N} or {resource-ids: [..]}"
             if let text = targets as? String, text == "all" {
                 trigger.targets = .all
+            } else if let text = targets as? String, text == "collection" {
+                trigger.targets = .collection
             } else if let section = try? ProfileReader(targets, path: "\(path).targets") {
-                try section.checkKeys(["fraction", "resource-ids"])
+                try section.checkKeys(["fraction", "count", "resource-ids"])
+                guard section.values.count == 1 else { throw .wrongType(key: "\(path).targets", expected: "one of \(expected)") }
                 if let fraction = try section.fraction("fraction") {
                     trigger.targets = .fraction(fraction)
+                } else if let count = try section.int("count", in: 1...10_000_000) {
+                    trigger.targets = .count(count)
                 } else if let ids = try section.intList("resource-ids") {
-                    trigger.targets = .resourceIDs(ids.map { UInt32(truncatingIfNeeded: $0) })
+                    guard !ids.isEmpty, ids.allSatisfy({ $0 > 0 && $0 <= Int(UInt32.max) }) else {
+                        throw .invalid(key: "\(path).targets.resource-ids", value: "\(ids)", reason: "give one or more ResourceIDs")
+                    }
+                    trigger.targets = .resourceIDs(ids.map { UInt32($0) })
                 } else {
-                    throw .wrongType(key: "\(path).targets", expected: "all, {fraction: F} or {resource-ids: [..]}")
+                    throw .wrongType(key: "\(path).targets", expected: expected)
                 }
             } else {
-                throw .wrongType(key: "\(path).targets", expected: "all, {fraction: F} or {resource-ids: [..]}")
+                throw .wrongType(key: "\(path).targets", expected: expected)
             }
         }
         return trigger

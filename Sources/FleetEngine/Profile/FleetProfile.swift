@@ -8,12 +8,22 @@ import FleetMetrics
 public struct FleetProfile: Hashable, Sendable {
     /// One scheduled push.
     public struct Trigger: Hashable, Sendable {
+        /// Which clients a trigger reaches. Every form but ``collection`` names the fleet's own
+        /// clients by ResourceID (resolved from the site, see `TriggerPlan`), so the collection only
+        /// scopes the call.
         public enum Targets: Hashable, Sendable {
+            /// The whole fleet.
             case all
-            /// This fraction of the sessions (the first ⌈f·N⌉ by index).
+            /// This fraction of the fleet (the first ⌈f·N⌉ sessions with a resolved ResourceID).
             case fraction(Double)
-            /// These ResourceIDs.
+            /// The first N sessions of the fleet with a resolved ResourceID.
+            case count(Int)
+            /// These ResourceIDs, each of which must be one of the fleet's.
             case resourceIDs([UInt32])
+            /// Every member of the trigger's collection (no ResourceIDs sent): only for a collection
+            /// that holds the simulated clients alone; refused on a built-in `SMS…` collection
+            /// against a real MP unless site-wide triggers are allowed.
+            case collection
         }
 
         /// First firing, after the run start.
@@ -110,6 +120,9 @@ public struct FleetProfile: Hashable, Sendable {
     public var triggerTLS: AdminServiceTLS = .system
     /// `trigger-command-timeout` (default 60s).
     public var triggerCommandTimeout: UInt64 = 60_000_000_000
+    /// How often the MP's own view of the fleet (`SMS_CN_ClientStatus`) is polled through the
+    /// AdminService, for `mp_online`; 0: never.
+    public var mpOnlinePoll: UInt64 = 30_000_000_000
 
     // Reports.
     public var thresholds: [String] = []

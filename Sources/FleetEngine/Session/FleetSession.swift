@@ -300,7 +300,7 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
         if let trigger {
             trigger.reached.wrappingIncrement(ordering: .relaxed)
             let fanout = now &- trigger.sentAt
-            trigger.fanout.record(fanout)
+            trigger.recordFanout(fanout)
             shared.metrics.record(.fanout, nanoseconds: fanout)
         }
         let responder = shared.responder

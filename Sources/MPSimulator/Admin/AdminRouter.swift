@@ -11,6 +11,8 @@ import NIOHTTP1
 /// | GET | `/AdminService/wmi/SMS_ClientOperationStatus[(<ID>)]` | `{"value":[…]}` |
 /// | GET | `/AdminService/wmi/SMS_CN_ClientStatus` | `{"value":[…]}` |
 /// | POST | `/AdminService/wmi/SMS_CN_ClientStatus.GetOnlineCount` | `{"ReturnValue":N}` |
+/// | GET | `/AdminService/wmi/SMS_R_System` | device records (`$filter`, `$select`) |
+/// | DELETE | `/AdminService/wmi/SMS_R_System(<ID>)` | deletes a device record |
 /// | GET | `/Simulator/counters` | counters and `mp_rtt` percentiles |
 /// | GET | `/Simulator/operations/<ID>` | the per-client record of one push |
 /// | GET, POST | `/Simulator/faults` | read / set `signInConfirmDelayMs`, `ignoreKeepAlives`, `refuseConnectionsMs` |
@@ -38,7 +40,8 @@ struct AdminRouter: Sendable {
         let wmi = "/adminservice/wmi/"
         do {
             if lower.hasPrefix(wmi) {
-                return .now(try wmiRoute(head.method, String(path.dropFirst(wmi.count)), body: body))
+                let query = try ODataQuery(uri: head.uri)
+                return .now(try wmiRoute(head.method, String(path.dropFirst(wmi.count)), query: query, body: body))
             }
             if lower.hasPrefix("/simulator/") {
                 return try simulatorRoute(head.method, lower.dropFirst("/simulator/".count), body: body)
@@ -66,7 +69,7 @@ struct AdminRouter: Sendable {
 
     // MARK: AdminService
 
-    private func wmiRoute(_ method: HTTPMethod, _ resource: String, body: ByteBuffer) throws -> AdminResponse {
+    private func wmiRoute(_ method: HTTPMethod, _ resource: String, query: ODataQuery, body: ByteBuffer) throws -> AdminResponse {
         let lower = resource.lowercased()
         switch (method, lower) {
         case (.POST, "sms_clientoperation.initiateclientoperation"), (.POST, "sms_clientoperation.initiateclientoperationex"):
@@ -112,7 +115,27 @@ struct AdminRouter: Sendable {
                     "ServerID": serverID,
                 ]
             }
-            return AdminResponse(.ok, ["value": rows])
+            return AdminResponse(.ok, ["value": rows.filter(query.matches).map(query.project)])
+        case (.GET, "sms_r_system"):
+            let rows = simulator.core.directory.allRecords().map { record -> [String: Any] in
+                [
+                    "ResourceID": record.resourceID,
+                    "SMSUniqueIdentifier": record.smsID.rawValue,
+                    "Name": record.netbiosName,
+                    "Client": 1,
+                    "Obsolete": 0,
+                    "Active": 1,
+                ]
+            }
+            return AdminResponse(.ok, ["value": rows.filter(query.matches).map(query.project)])
+        case (.DELETE, _) where lower.hasPrefix("sms_r_system(") && lower.hasSuffix(")"):
+            guard let number = Int(lower.dropFirst("sms_r_system(".count).dropLast()) else {
+                throw AdminError.badRequest("the key must be a ResourceID")
+            }
+            guard simulator.core.deleteClient(resourceID: number) else {
+                throw AdminError(status: .notFound, message: "no SMS_R_System record with ResourceID \(number)")
+            }
+            return AdminResponse(.ok, [String: Any]())
         case (.POST, "sms_cn_clientstatus.getonlinecount"):
             let object = try jsonObject(body, allowEmpty: true)
             let collection = (object["TargetCollectionID"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? "SMS00001"

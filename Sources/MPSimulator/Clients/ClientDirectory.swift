@@ -18,7 +18,8 @@ final class ClientDirectory: Sendable {
     private static let shardCount = 16
 
     private let shards: [LockedState<[SMSID: Entry]>]
-    private let byResource = LockedState<[ClientRecord]>([])
+    /// By ResourceID − ``firstResourceID``; nil where a record was deleted (IDs are never reused).
+    private let byResource = LockedState<[ClientRecord?]>([])
 
     init() {
         shards = (0..<Self.shardCount).map { _ in LockedState([:]) }
@@ -30,7 +31,7 @@ final class ClientDirectory: Sendable {
     }
 
     /// Number of known clients.
-    var count: Int { byResource.withLock { $0.count } }
+    var count: Int { byResource.withLock { $0.lazy.filter { $0 != nil }.count } }
 
     /// Adds clients (or replaces the certificate of known ones, keeping their ResourceID); returns
     /// the records in input order. ResourceIDs are assigned under one lock for the whole batch.
@@ -90,7 +91,21 @@ final class ClientDirectory: Sendable {
 
     /// Every record in ResourceID order.
     func allRecords() -> [ClientRecord] {
-        byResource.withLock { $0 }
+        byResource.withLock { $0.compactMap { $0 } }
+    }
+
+    /// Deletes a record (its ResourceID is not handed out again; the SMSID may register anew).
+    /// Returns whether it was there.
+    func delete(_ record: ClientRecord) -> Bool {
+        byResource.withLock { index in
+            let position = record.resourceID - Self.firstResourceID
+            guard index.indices.contains(position), index[position] === record else { return false }
+            index[position] = nil
+            shard(record.smsID).withLock { entries in
+                if entries[record.smsID]?.record === record { entries[record.smsID] = nil }
+            }
+            return true
+        }
     }
 
     /// Makes `session` the one holding `smsID` online; returns the session it replaced.

@@ -8,6 +8,8 @@ final class ClientRecord: Sendable {
         case preRegistered = "pre_registered"
         /// Signed in without registration (lenient identity check).
         case implicit
+        /// A client of the site outside the fleet (`--foreign-clients`).
+        case foreign
     }
 
     let smsID: SMSID

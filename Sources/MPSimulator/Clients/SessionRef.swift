@@ -4,19 +4,23 @@ import BGBProtocol
 enum SessionRef: Sendable {
     case tcp(TCPSessionHandler)
     case http(BGBSessionID, number: UInt64)
+    /// A foreign client (``MPSimulatorConfiguration/foreignClients``): online at the MP, not part of
+    /// the fleet, never answers a push.
+    case foreign(number: UInt64)
 
     /// A process-wide unique session number, for "is it still the same session" checks.
     var number: UInt64 {
         switch self {
         case .tcp(let handler): handler.sessionNumber
         case .http(_, let number): number
+        case .foreign(let number): number
         }
     }
 
     /// `SMS_CN_ClientStatus.ChannelType`: 0 TCP, 1 HTTP.
     var channelType: ChannelType {
         switch self {
-        case .tcp: .tcp
+        case .tcp, .foreign: .tcp
         case .http: .http
         }
     }

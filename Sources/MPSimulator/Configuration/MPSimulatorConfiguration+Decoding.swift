@@ -9,7 +9,7 @@ extension MPSimulatorConfiguration {
         "tlsMaximumVersion", "clientCertificate", "serverKey", "identityCheck", "signatureVerification", "approval",
         "honorProposedSMSID", "tcpIdleTimeout", "httpHold", "httpQueueLimit", "httpIdleIntervals",
         "httpMinimumIdle", "handshakeTimeout", "maximumPayloadSize", "timestampStyle", "pushThrottle", "typeMap",
-        "serverID", "collections", "stateDirectory", "adminBearerToken", "expectedSessions", "faults",
+        "serverID", "collections", "foreignClients", "stateDirectory", "adminBearerToken", "expectedSessions", "faults",
     ]
 
     /// Parses a YAML document (an empty document gives the defaults) and validates it.
@@ -135,6 +135,7 @@ extension MPSimulatorConfiguration {
         }
         serverID = try container.value("serverID", default: serverID)
         collections = try container.value("collections", default: collections)
+        foreignClients = try container.value("foreignClients", default: foreignClients)
         stateDirectory = try container.value("stateDirectory", default: stateDirectory)
         adminBearerToken = try container.optionalValue("adminBearerToken", default: adminBearerToken)
         expectedSessions = try container.optionalValue("expectedSessions", default: expectedSessions)
@@ -183,6 +184,7 @@ extension MPSimulatorConfiguration {
         )
         try container.encode(serverID, forKey: "serverID")
         try container.encode(collections, forKey: "collections")
+        try container.encode(foreignClients, forKey: "foreignClients")
         try container.encode(stateDirectory, forKey: "stateDirectory")
         try container.encodeIfPresent(adminBearerToken, forKey: "adminBearerToken")
         try container.encodeIfPresent(expectedSessions, forKey: "expectedSessions")

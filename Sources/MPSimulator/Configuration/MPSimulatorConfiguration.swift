@@ -136,6 +136,9 @@ public struct MPSimulatorConfiguration: Sendable, Hashable, Codable {
     public var serverID: Int = 1
     /// Collections besides `SMS00001` (All Systems): ID → ResourceIDs.
     public var collections: [String: [Int]] = [:]
+    /// Clients of the site outside the fleet: members of `SMS00001` (and `SMS_R_System` records),
+    /// online from the start, that never answer a push — what a real site has besides the fleet.
+    public var foreignClients: Int = 0
     /// Where the RSA-2048 server certificate is generated once and reused.
     public var stateDirectory: String = MPSimulatorConfiguration.defaultStateDirectory
     /// When set, admin requests need `Authorization: Bearer <token>`.
@@ -210,6 +213,9 @@ public struct MPSimulatorConfiguration: Sendable, Hashable, Codable {
         try positive(httpMinimumIdle, "httpMinimumIdle")
         if faults.signInConfirmDelay < .zero {
             throw .invalidValue(key: "faults.signInConfirmDelay", reason: "must not be negative")
+        }
+        if foreignClients < 0 || foreignClients > 1_000_000 {
+            throw .invalidValue(key: "foreignClients", reason: "\(foreignClients) is not 0…1000000")
         }
         if httpQueueLimit < 1 { throw .invalidValue(key: "httpQueueLimit", reason: "must be at least 1") }
         if httpIdleIntervals < 1 { throw .invalidValue(key: "httpIdleIntervals", reason: "must be at least 1") }

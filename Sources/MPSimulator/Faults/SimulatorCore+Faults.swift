@@ -4,7 +4,10 @@ import NIOCore
 extension SimulatorCore {
     /// A random `fraction` (0…1) of the online sessions, optionally of one channel type.
     func sampleOnlineSessions(fraction: Double, channelType: ChannelType?) -> [(SMSID, SessionRef)] {
-        let online = directory.onlineSessions().filter { channelType == nil || $0.1.channelType == channelType }
+        let online = directory.onlineSessions().filter { session in
+            if case .foreign = session.1 { return false }
+            return channelType == nil || session.1.channelType == channelType
+        }
         let count = Int((Double(online.count) * min(max(fraction, 0), 1)).rounded())
         return Array(online.shuffled().prefix(count))
     }
@@ -52,6 +55,8 @@ extension SimulatorCore {
             case .http(let id, let number):
                 deliverHTTP(id, number: number, frame: frame, push: nil)
                 update { $0.faultFramesSent += 1 }
+            case .foreign:
+                break
             }
         }
         if !chosen.isEmpty {

@@ -97,15 +97,23 @@ extension SimulatorCore {
     /// Sends a batch: one `execute` per event loop carrying its sessions; HTTP targets through the table.
     func deliver(_ operation: ClientOperation, indices: [Int]) {
         var byLoop: [ObjectIdentifier: (EventLoop, [(TCPSessionHandler, Int)])] = [:]
+        var foreign: [(index: Int, at: UInt64)] = []
         for index in indices {
             switch operation.targets[index].session {
             case .tcp(let handler):
                 byLoop[ObjectIdentifier(handler.eventLoop), default: (handler.eventLoop, [])].1.append((handler, index))
             case .http(let id, let number):
                 deliverHTTP(id, number: number, frame: operation.frame, push: PushTarget(operation: operation, index: index))
+            case .foreign:
+                // Sent to a device outside the fleet: written, never answered.
+                foreign.append((index, Clock.monotonicNanoseconds))
             case nil:
                 break
             }
+        }
+        if !foreign.isEmpty {
+            operation.markWritten(foreign)
+            update { $0.pushesWritten += UInt64(foreign.count) }
         }
         for (_, (loop, sessions)) in byLoop {
             loop.execute { [self] in

@@ -144,6 +144,7 @@ public final class MPSimulator: Sendable {
                 delay: core.scanInterval
             ) { [core] _ in core.scanHTTPSessions() }
             phase.withLock { $0 = .running(listeners, context) }
+            core.addForeignClients(configuration.foreignClients)
             core.logger.info("MP simulator listening", metadata: [
                 "addresses": "\(listeners.addresses)", "thumbprint": "\(identity.thumbprint)",
                 "fd_limit": "\(limit.soft)",

@@ -145,6 +145,8 @@ final class SimulatorCore: Sendable {
             }
         case .http(let id, let number):
             endHTTPSession(id, number: number, reason: reason, answer: answer)
+        case .foreign:
+            break
         }
     }
 

@@ -14,7 +14,7 @@ enum EmbeddedSimulator {
         group: EventLoopGroup,
         logger: Logger,
         identities: PoolIdentitySource
-    ) async throws -> (simulator: MPSimulator, target: FleetTarget) {
+    ) async throws -> (simulator: MPSimulator, target: FleetTarget, resourceIDs: [UInt32]) {
         var configuration = MPSimulatorConfiguration()
         configuration.host = "127.0.0.1"
         configuration.tlsPort = 0
@@ -28,8 +28,8 @@ enum EmbeddedSimulator {
         } catch {
             throw CommandFailure.runFailed("the embedded MP simulator did not start: \(error)")
         }
-        // Register the fleet's identities, in index order, so ResourceID 16777216 + i is session i and
-        // the strict identity check (certificate ↔ SMSID) holds.
+        // Register this process's identities (the strict identity check, certificate ↔ SMSID, holds);
+        // their ResourceIDs, in slice order, are what the triggers target.
         let registrations = try identities.identities.map { identity in
             MPSimulator.PreRegistration(
                 smsID: try SMSID(identity.smsid.rawValue),
@@ -37,11 +37,12 @@ enum EmbeddedSimulator {
                 netbiosName: identity.netbiosName
             )
         }
-        simulator.registerClients(registrations)
+        let resourceIDs = simulator.registerClients(registrations).map { UInt32($0) }
         let admin = bound.admin.map { "http://127.0.0.1:\($0.port ?? 0)" }
         return (
             simulator,
-            FleetTarget(host: "127.0.0.1", tcpAddress: bound.tls, httpAddress: bound.http, adminURL: admin, isEmbedded: true)
+            FleetTarget(host: "127.0.0.1", tcpAddress: bound.tls, httpAddress: bound.http, adminURL: admin),
+            resourceIDs
         )
     }
 

@@ -45,6 +45,32 @@ struct MPTrustOptions: ParsableArguments {
 struct RunSecurityOptions: ParsableArguments {
     @OptionGroup var mpTrust: MPTrustOptions
 
+    @OptionGroup var triggerTrust: TriggerTrustOptions
+
+    @Flag(
+        name: .customLong("https"),
+        help: "The MP's HTTP port speaks HTTPS (any port, not only 443): the long-poll fallback and --transport http."
+    )
+    var https = false
+
+    /// Applies the flags over the profile's settings.
+    func apply(to profile: inout FleetProfile) throws {
+        if let validation = try mpTrust.serverValidation() { profile.tls.serverValidation = validation }
+        if https { profile.httpScheme = .https }
+        if let triggerTLS = try triggerTrust.adminServiceTLS() { profile.triggerTLS = triggerTLS }
+        if profile.triggerCredentials == nil {
+            do {
+                profile.triggerCredentials = try TriggerCredentials.fromEnvironment(ProcessInfo.processInfo.environment)
+            } catch {
+                throw CommandFailure.badInput("\(error)")
+            }
+        }
+    }
+}
+
+/// `--trigger-ca`, `--trigger-pin`, `--trigger-insecure`: how an `https://` AdminService's
+/// certificate is checked (`run`, `identities cleanup`).
+struct TriggerTrustOptions: ParsableArguments {
     @Option(
         name: .customLong("trigger-ca"),
         help: ArgumentHelp("Validate an https:// trigger URL against this PEM CA bundle instead of the system store.", valueName: "file")
@@ -63,28 +89,12 @@ struct RunSecurityOptions: ParsableArguments {
     )
     var triggerInsecure = false
 
-    @Flag(
-        name: .customLong("https"),
-        help: "The MP's HTTP port speaks HTTPS (any port, not only 443): the long-poll fallback and --transport http."
-    )
-    var https = false
-
-    /// Applies the flags over the profile's settings.
-    func apply(to profile: inout FleetProfile) throws {
-        if let validation = try mpTrust.serverValidation() { profile.tls.serverValidation = validation }
-        if https { profile.httpScheme = .https }
-        if let triggerTrust = try MPTrustOptions.trust(caFile: triggerCA, pins: triggerPin, caFlag: "--trigger-ca", pinFlag: "--trigger-pin") {
+    /// The validation the flags ask for, or nil when none is given (the profile's, or the system store, stands).
+    func adminServiceTLS() throws -> AdminServiceTLS? {
+        if let trust = try MPTrustOptions.trust(caFile: triggerCA, pins: triggerPin, caFlag: "--trigger-ca", pinFlag: "--trigger-pin") {
             guard !triggerInsecure else { throw CommandFailure.badInput("--trigger-insecure contradicts --trigger-ca/--trigger-pin") }
-            profile.triggerTLS = .verified(triggerTrust)
-        } else if triggerInsecure {
-            profile.triggerTLS = .insecure
+            return .verified(trust)
         }
-        if profile.triggerCredentials == nil {
-            do {
-                profile.triggerCredentials = try TriggerCredentials.fromEnvironment(ProcessInfo.processInfo.environment)
-            } catch {
-                throw CommandFailure.badInput("\(error)")
-            }
-        }
+        return triggerInsecure ? .insecure : nil
     }
 }

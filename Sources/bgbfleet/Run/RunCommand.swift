@@ -18,7 +18,14 @@ struct RunCommand: AsyncParsableCommand {
             Without --mp, the MP simulator starts in this process on 127.0.0.1 (real sockets, real \
             mutual TLS) and the fleet runs against it; identities come from a default pool in the user's \
             cache directory, generated on first use. Without --profile, the built-in smoke profile runs \
-            (500 sessions, three policy pushes, about a minute). Every flag overrides the profile.
+            (500 sessions, three policy pushes, about a minute); with --mp and no --profile, the built-in \
+            real-mp profile (no triggers; thresholds only on sign-ins and errors). Every flag overrides \
+            the profile.
+
+            Against a real MP, triggers reach the fleet's own clients only: their ResourceIDs are \
+            resolved from the AdminService (--trigger-url) and cached in the pool; a trigger on a whole \
+            built-in collection is refused unless --allow-site-wide-triggers. --dry-run prints the plan \
+            without connecting to the MP.
 
             Output: a live line every second, a summary table and the threshold table at the end, and \
             the report directory (default runs/<timestamp>/): intervals.csv, summary.csv, summary.json, \
@@ -96,6 +103,8 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "No live line.")
     var quiet = false
 
+    @OptionGroup var site: SiteSafetyOptions
+
     @Option(help: .hidden)
     var shard: String?
 
@@ -117,14 +126,18 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         var profile = try loadProfile()
+        // A built-in profile's thresholds are defaults: they never fail for lack of data.
+        let builtInThresholds = self.profile == nil ? profile.thresholds.count : 0
         try applyFlags(to: &profile)
         try security.apply(to: &profile)
         let thresholds: [Threshold]
         do {
-            thresholds = try Threshold.parseAll(profile.thresholds)
+            thresholds = try Threshold.parseAll(Array(profile.thresholds.prefix(builtInThresholds)), builtInDefaults: true)
+                + Threshold.parseAll(Array(profile.thresholds.dropFirst(builtInThresholds)))
         } catch {
             throw CommandFailure.badInput("threshold: \(error)")
         }
+        try Self.checkTriggerSafety(profile: profile, allowSiteWide: site.allowSiteWideTriggers)
 
         let shardSpec = try shardSpec()
         if let processes, processes < 1 || processes > 64 {
@@ -143,9 +156,10 @@ struct RunCommand: AsyncParsableCommand {
             shardCount: processCount
         )
         let sessionsPerAddress = plan.sessionsPerSourceAddress
+        let preflight: Preflight.Report
         do {
             // An HTTP session holds up to two connections (a held poll and one for Continues).
-            _ = try Preflight.check(
+            preflight = try Preflight.check(
                 sessions: profile.sessions,
                 processes: processCount,
                 sessionsPerSourceAddress: sessionsPerAddress,
@@ -156,6 +170,20 @@ struct RunCommand: AsyncParsableCommand {
             )
         } catch {
             throw CommandFailure.badInput("preflight: \(error)")
+        }
+        // Against a real site, the fleet's ResourceIDs (the parent resolves them; shards read the cache).
+        var siteResourceIDs: [UInt32?]?
+        var siteTriggers: [TriggerPlan] = []
+        if profile.mp != nil, profile.triggerURL != nil, !profile.triggers.isEmpty || profile.mpOnlinePoll > 0 {
+            let poolPath = site.dryRun ? (profile.identities ?? Self.defaultPoolDirectory()) : try await ensurePool(profile: profile)
+            let ids = try await Self.siteResourceIDs(profile: profile, poolPath: poolPath, cacheOnly: shardSpec != nil) { stderrLine($0) }
+            siteResourceIDs = ids
+            siteTriggers = try Self.triggerPlans(profile: profile, resourceIDs: ids, known: nil, collectionIsFleet: false, allowSiteWide: site.allowSiteWideTriggers)
+        }
+        if site.dryRun {
+            print(try await dryRun(profile: profile, processes: processCount, fileLimit: fileLimit, preflight: preflight, thresholds: thresholds,
+                             triggers: profile.mp == nil ? nil : siteTriggers, resolved: siteResourceIDs?.compactMap { $0 }.count).render(), terminator: "")
+            return
         }
         if shardSpec == nil, processCount > 1 {
             let poolPath = try await ensurePool(profile: profile)
@@ -195,19 +223,29 @@ struct RunCommand: AsyncParsableCommand {
                 tcpAddress: address,
                 httpAddress: httpAddress,
                 httpTLS: profile.usesHTTPS,
-                adminURL: profile.triggerURL,
-                isEmbedded: false
+                adminURL: profile.triggerURL
             )
         } else {
             let embedded = try await EmbeddedSimulator.start(group: group, logger: logger, identities: identitySource)
             simulator = embedded.simulator
             target = embedded.target
+            // The embedded simulator knows this process's clients only; its SMS00001 is the fleet.
+            var ids = [UInt32?](repeating: nil, count: profile.sessions)
+            for (offset, id) in embedded.resourceIDs.enumerated() where plan.slice.lowerBound + offset < plan.slice.upperBound {
+                ids[plan.slice.lowerBound + offset] = id
+            }
+            do {
+                siteTriggers = try Self.triggerPlans(profile: profile, resourceIDs: ids, known: plan.slice, collectionIsFleet: true, allowSiteWide: true)
+            } catch {
+                try? await embedded.simulator.shutdown()
+                throw error
+            }
         }
 
         let directory = URL(fileURLWithPath: profile.output ?? Self.defaultOutputDirectory())
         let endpoint = profile.transport == .http ? target.httpAddress.map { "HTTP \($0)" } ?? "HTTP" : "\(target.tcpAddress)"
         let shardLabel = shardSpec.map { " (shard \($0.index + 1)/\($0.count): \(plan.slice.count) sessions)" } ?? ""
-        stderrLine("bgbfleet: \(profile.sessions) sessions (\(profile.name))\(shardLabel) → \(target.isEmbedded ? "embedded MP simulator" : target.host) \(endpoint); reports in \(directory.path)")
+        stderrLine("bgbfleet: \(profile.sessions) sessions (\(profile.name))\(shardLabel) → \(simulator != nil ? "embedded MP simulator" : target.host) \(endpoint); reports in \(directory.path)")
         stderrLine("bgbfleet: " + profile.tls.validationSummary)
         if profile.triggerTLS == .insecure, !profile.triggers.isEmpty { stderrLine("bgbfleet: " + profile.triggerTLS.description) }
         let live = LiveViewPrinter(enabled: !quiet && !statusJson)
@@ -239,7 +277,11 @@ struct RunCommand: AsyncParsableCommand {
                     log: { message in live.log(message) },
                     onTick: EmbeddedSimulator.faultSchedule(profile: profile, simulator: simulator, log: { live.log($0) }),
                     mpRTTSource: rttSource,
-                    intervalObserver: observer
+                    intervalObserver: observer,
+                    triggers: siteTriggers,
+                    mpOnlineSource: try siteResourceIDs.map { ids in
+                        try Self.mpOnlineSource(profile: profile, resourceIDs: ids[plan.slice].compactMap { $0 })
+                    }
                 ).sharded(
                     shard: shardSpec?.index ?? 0,
                     count: processCount,
@@ -295,7 +337,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func loadProfile() throws -> FleetProfile {
-        guard let path = profile else { return FleetProfile.smoke() }
+        guard let path = profile else { return mp == nil ? FleetProfile.smoke() : FleetProfile.realMP() }
         do {
             return try FleetProfile.load(path: path)
         } catch {
