@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the libFuzzer seed corpus of one fuzz target from the golden vectors (../shared/vectors).
+"""Writes the libFuzzer seed corpus of one fuzz target from the golden vectors (Tests/Vectors).
 
 usage: make_seeds.py frames|multipart VECTORS_DIR OUT_DIR
 

@@ -9,7 +9,7 @@
 # Environment:
 #   FUZZ_CONFIG   release (default: -O, what the recorded runs used) or debug (-Onone, slower, better traces)
 #   FUZZ_JOBS     build jobs (default 2)
-#   BGB_VECTORS   golden vectors directory (default ../shared/vectors beside the package)
+#   BGB_VECTORS   golden vectors directory (default Tests/Vectors)
 #   FUZZ_NO_BUILD set to 1 to run the binary already in .build-fuzz without calling swift build
 #
 # Outputs: working corpus Fuzz/corpus/TARGET (git-ignored), findings and the run log in
@@ -42,7 +42,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 config=${FUZZ_CONFIG:-release}
 jobs=${FUZZ_JOBS:-2}
-vectors=${BGB_VECTORS:-$root/../shared/vectors}
+vectors=${BGB_VECTORS:-$root/Tests/Vectors}
 scratch=$root/.build-fuzz
 
 # SwiftPM's `--sanitize fuzzer --sanitize address` hands swiftc two separate `-sanitize=` flags, and
