@@ -248,6 +248,7 @@ let package = Package(
             name: "FleetMetricsTests",
             dependencies: [
                 "FleetMetrics",
+                "ZlibSupport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),

@@ -18,6 +18,13 @@ public struct RunSummary: Sendable, Equatable {
     public var plan: [String: String]
     /// Whether the generator kept up.
     public var generator: GeneratorHealth
+    /// The run was stopped (SIGINT/SIGTERM) before its planned duration: the reports hold what
+    /// was measured until then. JSON key `interrupted`.
+    public var interrupted: Bool = false
+    /// The most sessions signed in at once (sampled every interval); `nil` in summaries written
+    /// before it was recorded. JSON key `peak_signed_in`. After a clean run every session has
+    /// closed, so the final `signed_in` is 0: this is the figure to read.
+    public var peakSignedIn: Int64?
 
     /// Summarises whole-run histograms (a missing metric counts as empty).
     public init(startTime: Date, durationSeconds: Double, histograms: [MetricName: HistogramSnapshot],
@@ -48,6 +55,8 @@ extension RunSummary: Codable {
         case durationSeconds = "duration_s"
         case metrics, counters, plan, generator
         case deliveryPercent = "delivery_pct"
+        case interrupted
+        case peakSignedIn = "peak_signed_in"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,8 +65,15 @@ extension RunSummary: Codable {
         guard version == Self.formatVersion else {
             throw DecodingError.dataCorruptedError(forKey: .formatVersion, in: c, debugDescription: "unsupported summary format version \(version)")
         }
-        startTime = Date(timeIntervalSince1970: try c.decode(Double.self, forKey: .startTime))
+        let start = try c.decode(Double.self, forKey: .startTime)
+        guard start.isFinite, abs(start) <= HistogramLogReader.maximumSeconds else {
+            throw DecodingError.dataCorruptedError(forKey: .startTime, in: c, debugDescription: "\(start) is not a time in seconds since 1970")
+        }
+        startTime = Date(timeIntervalSince1970: start)
         durationSeconds = try c.decode(Double.self, forKey: .durationSeconds)
+        guard durationSeconds.isFinite, durationSeconds >= 0, durationSeconds <= HistogramLogReader.maximumSeconds else {
+            throw DecodingError.dataCorruptedError(forKey: .durationSeconds, in: c, debugDescription: "\(durationSeconds) is not a duration in seconds")
+        }
         let byName = try c.decode([String: MetricSummary].self, forKey: .metrics)
         metrics = try MetricName.allCases.map { metric in
             guard let summary = byName[metric.rawValue] else {
@@ -68,6 +84,8 @@ extension RunSummary: Codable {
         counters = try c.decode(CounterSnapshot.self, forKey: .counters)
         plan = try c.decodeIfPresent([String: String].self, forKey: .plan) ?? [:]
         generator = try c.decode(GeneratorHealth.self, forKey: .generator)
+        interrupted = try c.decodeIfPresent(Bool.self, forKey: .interrupted) ?? false
+        peakSignedIn = try c.decodeIfPresent(Int64.self, forKey: .peakSignedIn)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -81,6 +99,8 @@ extension RunSummary: Codable {
         try c.encode(plan, forKey: .plan)
         try c.encode(generator, forKey: .generator)
         try c.encode(deliveryPercent, forKey: .deliveryPercent)
+        try c.encode(interrupted, forKey: .interrupted)
+        try c.encodeIfPresent(peakSignedIn, forKey: .peakSignedIn)
     }
 
     /// `summary.json` bytes (pretty, sorted keys).
@@ -125,6 +145,8 @@ extension RunSummary {
         }
         rows.append(["derived", "delivery_pct", deliveryPercent.map { Format.fixed($0, 3) } ?? "", ""] + blank)
         rows.append(["derived", "duration_s", Format.fixed(durationSeconds, 3), ""] + blank)
+        rows.append(["derived", "interrupted", interrupted ? "true" : "false", ""] + blank)
+        if let peakSignedIn { rows.append(["derived", "peak_signed_in", "", String(peakSignedIn)] + blank) }
         rows.append(["health", "loop_lag_p99_ms", Format.ms(generator.loopLagP99), ""] + blank)
         rows.append(["health", "loop_lag_max_ms", Format.ms(generator.loopLagMax), ""] + blank)
         rows.append(["health", "saturated", generator.saturated ? "true" : "false", ""] + blank)
