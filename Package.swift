@@ -212,6 +212,8 @@ let package = Package(
             dependencies: [
                 "bgbfleet",
                 "TestSupport",
+                "FleetMetrics",
+                "ZlibSupport",
             ]
         ),
         .testTarget(

@@ -154,6 +154,10 @@ public final class FleetEngine: Sendable {
         let startDate = metrics.startTime
         var previousRTT = HistogramSnapshot()
         var lastLine = ""
+        // The most sessions signed in at once (the final count is 0 after the closing), and
+        // whether the planned duration was reached (false: stop() ended the run early).
+        var peakSignedIn: Int64 = 0
+        var reachedDuration = false
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Triggers.
             if !profile.triggers.isEmpty, let adminURL = options.target.adminURL ?? profile.triggerURL {
@@ -183,6 +187,7 @@ public final class FleetEngine: Sendable {
                 let elapsed = Date().timeIntervalSince(startDate)
                 self.foldMPRTT(previous: &previousRTT)
                 let interval = self.metrics.takeInterval()
+                peakSignedIn = max(peakSignedIn, interval.counters[state: .signedIn])
                 try writer.append(interval)
                 self.options.intervalObserver?(interval)
                 let line = LiveLine.render(elapsed: elapsed, interval: interval, previous: previous, total: self.plan.slice.count)
@@ -192,7 +197,10 @@ public final class FleetEngine: Sendable {
                 if let onTick = self.options.onTick { await onTick(elapsed) }
                 // Every 10 s, and once the ramp is over, return the handshakes' freed memory.
                 if tick % 10 == 0 || tick == Int(rampSeconds.rounded(.up)) + 2 { MemoryTrimmer.trim() }
-                if elapsed >= durationSeconds { break }
+                if elapsed >= durationSeconds {
+                    reachedDuration = true
+                    break
+                }
                 tick += 1
             }
             group.cancelAll()
@@ -218,6 +226,7 @@ public final class FleetEngine: Sendable {
         }
         foldMPRTT(previous: &previousRTT)
         let finalInterval = metrics.takeInterval()
+        peakSignedIn = max(peakSignedIn, finalInterval.counters[state: .signedIn])
         try writer.append(finalInterval)
         options.intervalObserver?(finalInterval)
         var sessionRows: [SessionReportRow] = []
@@ -232,7 +241,9 @@ public final class FleetEngine: Sendable {
             endTime: Date(),
             plan: planLines,
             sessions: sessionRows,
-            pushes: context.triggers.records.map(\.row)
+            pushes: context.triggers.records.map(\.row),
+            interrupted: !reachedDuration,
+            peakSignedIn: peakSignedIn
         )
         // The last line of the run itself (after the closing, every session counts as closed).
         options.liveView?(lastLine, true)
