@@ -170,6 +170,27 @@ let package = Package(
             name: "TestSupport",
             path: "Tests/TestSupport"
         ),
+        // Counts a thread's heap allocations (interposes malloc in the test executable): the
+        // deterministic gate on the push path's and the decoders' allocations (AllocationTests).
+        .target(
+            name: "CAllocationCounter",
+            path: "Tests/CAllocationCounter"
+        ),
+        .target(
+            name: "AllocationCounter",
+            dependencies: ["CAllocationCounter"],
+            path: "Tests/AllocationCounter"
+        ),
+        .testTarget(
+            name: "AllocationTests",
+            dependencies: [
+                "AllocationCounter",
+                "BGBProtocol",
+                "BGBClient",
+                "FleetMetrics",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "BGBProtocolTests",
             dependencies: [
