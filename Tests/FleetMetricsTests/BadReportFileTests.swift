@@ -41,6 +41,25 @@ import ZlibSupport
         }
     }
 
+    @Test("a layout whose highest trackable value exceeds Int64.max is refused (FuzzHlog crash-c6c48a65)")
+    func highestAboveInt64Max() throws {
+        // The fuzzer's input: 0 digits, lowest 196,608, highest 0xfd17fffffcbd30b8, two counts;
+        // its max (and every percentile) overflowed UInt64 in highestEquivalentValue.
+        let crash = GoldenBytes.hex("1c8493130000000600000000000000000000000000030000fd17fffffcbd30b83ff000000000000003050a044f0e")
+        #expect(throws: HistogramCodingError.self) { try HistogramSnapshot.decodeV2(crash) }
+        #expect(HistogramLayout.validate(lowestDiscernibleValue: 1, highestTrackableValue: UInt64(Int64.max), significantDigits: 3) == nil)
+        #expect(HistogramLayout.validate(lowestDiscernibleValue: 1, highestTrackableValue: UInt64(Int64.max) + 1, significantDigits: 3) != nil)
+        // At the limit, the top slot's range is still representable (the crash's shape: 0 digits).
+        for (lowest, digits) in [(UInt64(196_608), 0), (1, 3), (1, 5), (1 << 40, 2)] {
+            let layout = HistogramLayout(lowestDiscernibleValue: lowest, highestTrackableValue: UInt64(Int64.max), significantDigits: digits)
+            let top = layout.value(atIndex: layout.countsLength - 1)
+            #expect(layout.highestEquivalentValue(top) >= top)
+            var histogram = HistogramSnapshot(layout: layout)
+            histogram.record(UInt64(Int64.max))
+            #expect(histogram.max >= UInt64(Int64.max) / 2)
+        }
+    }
+
     @Test("NaN, infinite and absurd times in interval lines are rejected with their line",
           arguments: ["nan,1.0,0.0", "inf,1.0,0.0", "-inf,1.0,0.0", "1.0,nan,0.0", "1.0,inf,0.0", "1.0,-1.0,0.0",
                       "1e300,1.0,0.0", "1.0,1.0,nan"])
@@ -116,5 +135,18 @@ import ZlibSupport
         #expect(throws: DecodingError.self) { try RunSummary.decode(json: data) }
         // The unchanged object still decodes.
         #expect(throws: Never.self) { try RunSummary.decode(json: JSONSerialization.data(withJSONObject: try Self.summaryObject())) }
+    }
+}
+
+enum GoldenBytes {
+    static func hex(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(index, offsetBy: 2)
+            bytes.append(UInt8(text[index..<next], radix: 16)!)
+            index = next
+        }
+        return bytes
     }
 }
