@@ -29,6 +29,11 @@ struct LiveLineAndTriggerNameTests {
         #expect(eighty.contains("err 0"))
     }
 
+    @Test("a rate that would overflow the schedule (or is not a number) is refused", arguments: ["1e-300", ".inf", ".nan", "1e10"])
+    func rateBounds(rate: String) {
+        #expect(throws: FleetConfigurationError.self) { try FleetProfile(yaml: "rate: \(rate)\n") }
+    }
+
     @Test("triggers[].type takes a name from the spec's Type table as well as a number")
     func typeNames() throws {
         let profile = try FleetProfile(yaml: """

@@ -56,6 +56,9 @@ extension FleetProfile {
         }
         if let rate {
             guard rate > 0 else { throw .invalid(key: "rate", value: "\(rate)", reason: "must be positive") }
+            guard ArrivalSchedule.rateRange.contains(rate) else {
+                throw .invalid(key: "rate", value: "\(rate)", reason: "must be \(ArrivalSchedule.rateRangeText) sessions per second")
+            }
             self.arrival = .rate(rate)
         }
         if let ramp { self.arrival = .ramp(nanoseconds: ramp) }

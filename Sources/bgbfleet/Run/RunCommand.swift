@@ -342,6 +342,9 @@ struct RunCommand: AsyncParsableCommand {
         if rate != nil, ramp != nil { throw CommandFailure.badInput("give either --rate or --ramp, not both") }
         if let rate {
             guard rate > 0 else { throw CommandFailure.badInput("--rate must be positive") }
+            guard ArrivalSchedule.rateRange.contains(rate) else {
+                throw CommandFailure.badInput("--rate \(rate): must be \(ArrivalSchedule.rateRangeText) sessions per second")
+            }
             profile.arrival = .rate(rate)
         }
         if let ramp = try parseDuration(ramp, "ramp") { profile.arrival = .ramp(nanoseconds: ramp) }
