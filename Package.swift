@@ -17,7 +17,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // Pinned to 2.37.x: BGBTLS imports CNIOBoringSSL, swift-nio-ssl's vendored BoringSSL, which
+        // that package does not publish as a product and may rename or change in any 2.x release.
+        // Raise the bound only after BGBTLS builds and its tests pass against the new minor version.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", .upToNextMinor(from: "2.37.6")),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
@@ -168,6 +171,27 @@ let package = Package(
             name: "TestSupport",
             path: "Tests/TestSupport"
         ),
+        // Counts a thread's heap allocations (interposes malloc in the test executable): the
+        // deterministic gate on the push path's and the decoders' allocations (AllocationTests).
+        .target(
+            name: "CAllocationCounter",
+            path: "Tests/CAllocationCounter"
+        ),
+        .target(
+            name: "AllocationCounter",
+            dependencies: ["CAllocationCounter"],
+            path: "Tests/AllocationCounter"
+        ),
+        .testTarget(
+            name: "AllocationTests",
+            dependencies: [
+                "AllocationCounter",
+                "BGBProtocol",
+                "BGBClient",
+                "FleetMetrics",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "BGBProtocolTests",
             dependencies: [
@@ -212,6 +236,8 @@ let package = Package(
                 "TestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                "FleetMetrics",
+                "ZlibSupport",
             ]
         ),
         .testTarget(
@@ -253,6 +279,7 @@ let package = Package(
             name: "FleetMetricsTests",
             dependencies: [
                 "FleetMetrics",
+                "ZlibSupport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),

@@ -42,5 +42,29 @@ let package = Package(
                 .product(name: "CCMMessaging", package: rootIdentity),
             ]
         ),
+        // The .hlog reader: interval lines, Base64, compressed and uncompressed V2 histograms.
+        .executableTarget(
+            name: "FuzzHlog",
+            dependencies: [
+                .product(name: "FleetMetrics", package: rootIdentity)
+            ]
+        ),
+        // The canonical Request decoder against the general XML reader (they must agree).
+        .executableTarget(
+            name: "FuzzCanonical",
+            dependencies: [
+                .product(name: "BGBProtocol", package: rootIdentity),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // The client's HTTP response decoder and the simulator's HTTP request decoder.
+        .executableTarget(
+            name: "FuzzHTTP",
+            dependencies: [
+                .product(name: "BGBClient", package: rootIdentity),
+                .product(name: "MPSimulator", package: rootIdentity),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
     ]
 )

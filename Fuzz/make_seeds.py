@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Writes the libFuzzer seed corpus of one fuzz target from the golden vectors (../shared/vectors).
+"""Writes the libFuzzer seed corpus of one fuzz target from the golden vectors (Tests/Vectors).
 
-usage: make_seeds.py frames|multipart VECTORS_DIR OUT_DIR
+usage: make_seeds.py frames|multipart|hlog|canonical|http VECTORS_DIR OUT_DIR
 
 Standard library only. Seeds are named seed-<vector>-<what>; existing files are overwritten, other
 files in OUT_DIR (what libFuzzer added) are left alone.
 """
+import base64
 import os
+import struct
 import sys
 import zlib
 
@@ -99,12 +101,113 @@ def multipart_seeds(vectors):
     return seeds
 
 
+def zigzag_leb128(value):
+    v = (value << 1) ^ (value >> 63)
+    v &= (1 << 64) - 1
+    out = bytearray()
+    for _ in range(8):
+        if v >> 7 == 0:
+            out.append(v)
+            return bytes(out)
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.append(v & 0xFF)
+    return bytes(out)
+
+
+def v2_histogram(counts, lowest=1000, highest=3_600_000_000_000, digits=3):
+    """HdrHistogram V2 uncompressed encoding of `counts` (zero runs as negative values)."""
+    payload = bytearray()
+    index = 0
+    while index < len(counts):
+        if counts[index] == 0:
+            run = 0
+            while index < len(counts) and counts[index] == 0:
+                run += 1
+                index += 1
+            payload += zigzag_leb128(-run if run > 1 else 0)
+        else:
+            payload += zigzag_leb128(counts[index])
+            index += 1
+    header = struct.pack(">IIiiqqd", 0x1C849313, len(payload), 0, digits, lowest, highest, 1.0)
+    return header + bytes(payload)
+
+
+def v2_compressed(counts, **layout):
+    deflated = zlib.compress(v2_histogram(counts, **layout), 9)
+    return struct.pack(">II", 0x1C849314, len(deflated)) + deflated
+
+
+def hlog_seeds(vectors):
+    seeds = {}
+    shapes = {"empty": [], "one": [0, 3], "spread": [1, 0, 0, 0, 5, 2] + [0] * 40 + [7], "big": [2**40, 1]}
+    lines = []
+    for number, (name, counts) in enumerate(shapes.items()):
+        compressed = v2_compressed(counts)
+        seeds[f"v2-{name}-compressed"] = compressed
+        seeds[f"v2-{name}"] = v2_histogram(counts)
+        lines.append(f"{number}.000,1.000,0.0,{base64.b64encode(compressed).decode()}")
+    seeds["v2-p256-layout"] = v2_compressed([4, 4], lowest=1, highest=2**40, digits=5)
+    head = ("#[Histogram log format version 1.3]\n#[StartTime: 1700000000.000 (seconds since epoch), 2023-11-14]\n"
+            "#[BaseTime: 1700000000.000 (seconds since epoch)]\n\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n")
+    seeds["log"] = (head + "\n".join(lines) + "\n").encode()
+    seeds["log-tagged-crlf"] = (head + "\r\n".join("Tag=response," + line for line in lines) + "\r\n").encode()
+    seeds["log-relative-no-base"] = ("#[StartTime: 1700000000.000]\n" + lines[1] + "\n").encode()
+    return seeds
+
+
+def canonical_seeds(vectors):
+    seeds = {}
+    if "tcp-request" in vectors:
+        payload = vectors["tcp-request"][14:]
+        seeds["tcp-request-payload"] = payload
+        seeds["tcp-request-spaced"] = payload.replace(b"><", b">\n  <")
+        seeds["tcp-request-param"] = payload.replace(b"<TaskParam></TaskParam>", b"<TaskParam>PFNjcmlwdENvbnRlbnQ+</TaskParam>")
+        seeds["tcp-request-entity"] = payload.replace(b"<TaskParam></TaskParam>", b"<TaskParam>a&amp;b</TaskParam>")
+    seeds["reordered"] = (b'<BgbRequestMessage TimeStamp="2026-11-26T17:46:02Z"><TaskType>1</TaskType><TaskGuid>{A43DD1B3-A006-4604-B012-5529380B3B6F}</TaskGuid>'
+                          b"<TaskID>-2147483648</TaskID><PushID>2147483647</PushID></BgbRequestMessage>")
+    seeds["empty-element"] = (b'<BgbRequestMessage TimeStamp="2026-11-26T17:46:02.1234567+01:00"><PushID>1</PushID><TaskID>2</TaskID>'
+                              b"<TaskGuid>g</TaskGuid><TaskType>1</TaskType><TaskParam/></BgbRequestMessage>")
+    return seeds
+
+
+def http_seeds(vectors):
+    seeds = {}
+    requests = b""
+    answers = b""
+    for name, data in vectors.items():
+        if not name.startswith("http-") and not name.startswith("registration-"):
+            continue
+        seeds[name] = data
+        if b"CCM_POST" in data.split(b"\r\n", 1)[0]:
+            requests += data
+        else:
+            answers += data
+    seeds["pipelined-requests"] = requests
+    seeds["pipelined-answers"] = answers
+    seeds["continue-then-answer"] = b"HTTP/1.1 100 Continue\r\n\r\n" + vectors.get("http-logout-answer-200", b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    seeds["until-close"] = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nbody until the close"
+    seeds["chunked"] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+    seeds["expect-100"] = b"CCM_POST /bgb/handler.ashx?RequestType=LogOut HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\nabcd"
+    seeds["no-content"] = b"HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 990 Fallback\r\nContent-Length: 1\r\n\r\nx"
+    return seeds
+
+
+TARGETS = {
+    "frames": lambda v: frames_seeds(v),
+    "multipart": lambda v: multipart_seeds(v),
+    "hlog": lambda v: hlog_seeds(v),
+    "canonical": lambda v: canonical_seeds(v),
+    "http": lambda v: http_seeds(v),
+}
+
+
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("frames", "multipart"):
+    if len(sys.argv) != 4 or sys.argv[1] not in TARGETS:
         sys.exit(__doc__)
     target, vectors_dir, out_dir = sys.argv[1:]
     vectors = load(vectors_dir)
-    seeds = frames_seeds(vectors) if target == "frames" else multipart_seeds(vectors)
+    seeds = TARGETS[target](vectors)
     os.makedirs(out_dir, exist_ok=True)
     for name, data in seeds.items():
         with open(os.path.join(out_dir, f"seed-{name}"), "wb") as handle:

@@ -3,16 +3,19 @@
 #
 #   scripts/fuzz.sh TARGET SECONDS [libFuzzer options…]
 #
-#   TARGET   frames (FuzzFrames) or multipart (FuzzMultipart)
+#   TARGET   frames (FuzzFrames), multipart (FuzzMultipart), hlog (FuzzHlog), canonical
+#            (FuzzCanonical) or http (FuzzHTTP)
 #   SECONDS  -max_total_time; 0 only builds and seeds
 #
 # Environment:
 #   FUZZ_CONFIG   release (default: -O, what the recorded runs used) or debug (-Onone, slower, better traces)
 #   FUZZ_JOBS     build jobs (default 2)
-#   BGB_VECTORS   golden vectors directory (default ../shared/vectors beside the package)
+#   BGB_VECTORS   golden vectors directory (default Tests/Vectors)
 #   FUZZ_NO_BUILD set to 1 to run the binary already in .build-fuzz without calling swift build
+#   FUZZ_SCRATCH  build directory (default .build-fuzz; another one lets two targets build at once)
 #
-# Outputs: working corpus Fuzz/corpus/TARGET (git-ignored), findings and the run log in
+# Outputs: working corpus Fuzz/corpus/TARGET (git-ignored; seeded from the vectors and from the kept
+# corpus Fuzz/corpora/TARGET; keep a run's finds with `BINARY -merge=1 Fuzz/corpora/TARGET Fuzz/corpus/TARGET`), findings and the run log in
 # fuzz-artifacts/TARGET/ (git-ignored). Exit status: 0 no finding, 1 a finding, other: build/usage.
 # Reproduce a finding: .build-fuzz/release/FuzzFrames fuzz-artifacts/frames/crash-… (see docs/fuzzing.md).
 set -euo pipefail
@@ -35,6 +38,15 @@ frames | FuzzFrames)
 multipart | FuzzMultipart)
     name=multipart product=FuzzMultipart max_len=9000
     ;;
+hlog | FuzzHlog)
+    name=hlog product=FuzzHlog max_len=4096
+    ;;
+canonical | FuzzCanonical)
+    name=canonical product=FuzzCanonical max_len=2048
+    ;;
+http | FuzzHTTP)
+    name=http product=FuzzHTTP max_len=4096
+    ;;
 *) usage ;;
 esac
 
@@ -42,8 +54,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 config=${FUZZ_CONFIG:-release}
 jobs=${FUZZ_JOBS:-2}
-vectors=${BGB_VECTORS:-$root/../shared/vectors}
-scratch=$root/.build-fuzz
+vectors=${BGB_VECTORS:-$root/Tests/Vectors}
+scratch=${FUZZ_SCRATCH:-$root/.build-fuzz}
 
 # SwiftPM's `--sanitize fuzzer --sanitize address` hands swiftc two separate `-sanitize=` flags, and
 # swiftc keeps only the last one: Swift code would get ASan but no coverage instrumentation.
@@ -65,6 +77,10 @@ if [[ -d $vectors ]]; then
     python3 Fuzz/make_seeds.py "$name" "$vectors" "$corpus"
 else
     echo "warning: no golden vectors at $vectors; starting from the existing corpus" >&2
+fi
+# The kept corpus (Fuzz/corpora/TARGET, committed: a minimised merge of earlier runs) goes in too.
+if [[ -d Fuzz/corpora/$name ]]; then
+    cp -n Fuzz/corpora/"$name"/* "$corpus"/ 2>/dev/null || true
 fi
 [[ $seconds -gt 0 ]] || exit 0
 

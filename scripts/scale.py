@@ -102,7 +102,7 @@ def main():
         have = 0
     if have < args.sessions:
         print(f"identities: {pool} ({args.key}); generating what is missing", flush=True)
-        subprocess.run([binary, "identities", "generate", "--count", str(args.sessions), "--out", pool, "--key", args.key],
+        subprocess.run([binary, "identities", "generate", "--count", str(args.sessions), "--identities", pool, "--key", args.key],
                        check=True)
 
     os.makedirs(args.output, exist_ok=True)

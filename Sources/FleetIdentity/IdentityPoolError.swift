@@ -58,7 +58,7 @@ public enum IdentityPoolError: Error, Sendable, Equatable, CustomStringConvertib
         case .indexOutOfRange(let index, let count):
             return "identity index \(index) is out of range: the pool holds \(count) identities (0 ..< \(count))"
         case .chunkMissing(let path):
-            return "chunk file \(path) is missing: generation was interrupted or the file was removed; run `bgbfleet identities generate` with the same --count and --out to complete the pool"
+            return "chunk file \(path) is missing: generation was interrupted or the file was removed; run `bgbfleet identities generate` with the same --count and --identities to complete the pool"
         case .chunkTruncated(let path, let expected, let actual):
             return "chunk file \(path) is truncated: \(actual) bytes, expected \(expected); delete it and run `bgbfleet identities generate` again to regenerate that chunk (its identities will be new)"
         case .chunkCorrupt(let path, let reason):

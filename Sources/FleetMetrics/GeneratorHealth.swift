@@ -40,8 +40,16 @@ public struct GeneratorHealth: Sendable, Equatable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        loopLagP99 = UInt64((try c.decode(Double.self, forKey: .loopLagP99) * 1e6).rounded())
-        loopLagMax = UInt64((try c.decode(Double.self, forKey: .loopLagMax) * 1e6).rounded())
+        func nanos(_ key: CodingKeys) throws -> UInt64 {
+            let ms = try c.decode(Double.self, forKey: key)
+            // Checked before the conversion: a negative or huge value would trap in UInt64(_:).
+            guard ms.isFinite, ms >= 0, ms < 1.8e13 else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(ms) is not a valid duration in ms")
+            }
+            return UInt64((ms * 1e6).rounded())
+        }
+        loopLagP99 = try nanos(.loopLagP99)
+        loopLagMax = try nanos(.loopLagMax)
         saturated = try c.decode(Bool.self, forKey: .saturated)
     }
 

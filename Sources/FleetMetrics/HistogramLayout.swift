@@ -94,6 +94,11 @@ public struct HistogramLayout: Sendable, Hashable {
               lowestDiscernibleValue * 2 <= highestTrackableValue else {
             return "highestTrackableValue \(highestTrackableValue) must be >= 2 * lowestDiscernibleValue \(lowestDiscernibleValue)"
         }
+        // HdrHistogram's values are Java longs: above Int64.max the top slots' highest equivalent
+        // values overflow UInt64 (a crafted .hlog trapped `max` and every percentile).
+        guard highestTrackableValue <= UInt64(Int64.max) else {
+            return "highestTrackableValue \(highestTrackableValue) must be at most \(Int64.max)"
+        }
         var largestSingleUnitValue: UInt64 = 2
         for _ in 0..<significantDigits { largestSingleUnitValue *= 10 }
         let unitMagnitude = 63 - lowestDiscernibleValue.leadingZeroBitCount

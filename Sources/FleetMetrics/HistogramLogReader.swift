@@ -10,6 +10,10 @@ public enum HistogramLogReader {
         return try parse(String(decoding: data, as: UTF8.self))
     }
 
+    /// The largest time stamp or length accepted, in seconds (about 31,700 years): larger values
+    /// are not times any tool writes, and would overflow the arithmetic that aligns intervals.
+    public static let maximumSeconds: Double = 1e12
+
     /// Parses the text of a log.
     public static func parse(_ text: String) throws -> HistogramLog {
         var startTime: Double?
@@ -41,6 +45,9 @@ public enum HistogramLogReader {
         guard let value = Double(number) else {
             throw HistogramCodingError.malformedLogLine(line: line, reason: "header time '\(number)' is not a number")
         }
+        guard value.isFinite, abs(value) <= maximumSeconds else {
+            throw HistogramCodingError.malformedLogLine(line: line, reason: "header time '\(number)' is out of range")
+        }
         return value
     }
 
@@ -58,8 +65,19 @@ public enum HistogramLogReader {
         guard fields.count == 4 else {
             throw HistogramCodingError.malformedLogLine(line: lineNumber, reason: "expected 4 comma-separated fields, found \(fields.count)")
         }
-        guard let start = Double(fields[0]), let length = Double(fields[1]), Double(fields[2]) != nil else {
+        guard let start = Double(fields[0]), let length = Double(fields[1]), let max = Double(fields[2]) else {
             throw HistogramCodingError.malformedLogLine(line: lineNumber, reason: "start, length or max is not a number")
+        }
+        // NaN, infinities and absurd magnitudes parse as Doubles but break every later use
+        // (interval alignment converts start / length to a slot number).
+        guard start.isFinite, abs(start) <= maximumSeconds else {
+            throw HistogramCodingError.malformedLogLine(line: lineNumber, reason: "start '\(fields[0])' is not a finite time in range")
+        }
+        guard length.isFinite, length >= 0, length <= maximumSeconds else {
+            throw HistogramCodingError.malformedLogLine(line: lineNumber, reason: "length '\(fields[1])' is not a finite, non-negative duration in range")
+        }
+        guard max.isFinite else {
+            throw HistogramCodingError.malformedLogLine(line: lineNumber, reason: "max '\(fields[2])' is not finite")
         }
         let histogram: HistogramSnapshot
         do {

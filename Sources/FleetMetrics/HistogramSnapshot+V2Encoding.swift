@@ -133,7 +133,12 @@ extension HistogramSnapshot {
                 throw HistogramCodingError.malformedEncoding("payload ends inside a LEB128 value")
             }
             if value < 0 {
-                let (next, overflow) = index.addingReportingOverflow(Int(-value))
+                // A zero run of -value slots. Int64.min has no positive counterpart (a crafted
+                // all-0xFF value decodes to it): its magnitude does not fit an Int64 either.
+                guard let run = Int(exactly: value.magnitude) else {
+                    throw HistogramCodingError.malformedEncoding("zero run of \(value.magnitude) slots is out of range")
+                }
+                let (next, overflow) = index.addingReportingOverflow(run)
                 guard !overflow, next <= layout.countsLength else {
                     throw HistogramCodingError.malformedEncoding("zero run reaches past the \(layout.countsLength) slots of the layout")
                 }

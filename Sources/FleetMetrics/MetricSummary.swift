@@ -63,8 +63,15 @@ extension MetricSummary: Codable {
         }
         metric = try c.decode(MetricName.self, forKey: .metric)
         count = try c.decode(UInt64.self, forKey: .count)
-        mean = try c.decode(Double.self, forKey: .mean) * 1e6
-        stdDev = try c.decode(Double.self, forKey: .stdDev) * 1e6
+        func finite(_ key: CodingKeys) throws -> Double {
+            let ms = try c.decode(Double.self, forKey: key)
+            guard ms.isFinite, ms >= 0 else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(ms) is not a valid duration in ms")
+            }
+            return ms * 1e6
+        }
+        mean = try finite(.mean)
+        stdDev = try finite(.stdDev)
         min = try nanos(.min)
         p50 = try nanos(.p50)
         p90 = try nanos(.p90)

@@ -15,10 +15,15 @@ extension RunReport {
     /// - Timeline: on the same grid; each slot sums every input's latest row at or before it.
     /// - Thresholds: every input's expressions, evaluated again on the merged summary.
     ///   Interrupted: if any input was.
+    /// - Interrupted if any input was; `peak_signed_in` the sum of the inputs' peaks (an upper bound).
     /// - Sessions: concatenated. Pushes: rows with the same trigger_time, type and task_type are
     ///   combined — targets, reached and answered summed, fanout max the maximum, and fanout
     ///   p50/p99 the maximum over inputs (an upper bound; exact fan-out percentiles over all
     ///   pushes are in the merged `fanout.hlog`).
+    /// The largest interval slot number (distance from the earliest start, in grid lengths) that
+    /// ``merge(_:)`` accepts.
+    static let maximumSlot = 1 << 40
+
     public static func merge(_ reports: [RunReport]) throws(RunReportError) -> RunReport {
         guard let first = reports.first else { throw .nothingToMerge }
         if reports.count == 1 { return first }
@@ -40,7 +45,11 @@ extension RunReport {
                     if layout == nil { layout = interval.histogram.layout }
                     guard interval.histogram.layout == layout else { throw .layoutMismatch(metric.rawValue) }
                     let offset = log.absoluteStart(of: interval) - base
-                    let slot = Int((offset / grid).rounded())
+                    // Readers bound start times and lengths, but a tiny grid can still put the
+                    // slot number out of any integer's range: refuse instead of trapping.
+                    guard let slot = Int(exactly: (offset / grid).rounded()), abs(slot) <= Self.maximumSlot else {
+                        throw .unalignable(metric.rawValue, start: log.absoluteStart(of: interval), grid: grid)
+                    }
                     slotKeys.insert(slot)
                     slotted[metric, default: [:]][slot, default: HistogramSnapshot(layout: interval.histogram.layout)]
                         .merge(interval.histogram)
@@ -76,6 +85,10 @@ extension RunReport {
         }
         summary.interrupted = reports.contains(where: \.summary.interrupted)
         summary.thresholds = reevaluatedThresholds(reports.map(\.summary), on: summary)
+        // Each input's peak, added: an upper bound of the merged peak (the inputs' peaks need not
+        // coincide). `run --processes` replaces it with the peak it sampled across its shards.
+        let peaks = reports.compactMap(\.summary.peakSignedIn)
+        summary.peakSignedIn = peaks.count == reports.count ? peaks.reduce(0, +) : nil
 
         let timeline = TimelineRow.merge(reports.map(\.timeline), grid: grid) { run, row in
             let offset = reports[run].summary.startTime.timeIntervalSince1970 + row.start - base

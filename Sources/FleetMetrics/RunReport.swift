@@ -43,7 +43,7 @@ public struct RunReport: Sendable, Equatable {
         do {
             summary = try RunSummary.decode(json: Data(summaryText.utf8))
         } catch {
-            throw .invalidFile(summaryPath, String(describing: error))
+            throw .invalidFile(summaryPath, Self.describe(error))
         }
         var logs: [MetricName: HistogramLog] = [:]
         for metric in MetricName.allCases {
@@ -120,6 +120,9 @@ public enum RunReportError: Error, Equatable, Sendable, CustomStringConvertible 
     case invalidFile(String, String)
     case layoutMismatch(String)
     case nothingToMerge
+    /// An interval that cannot be placed on the merge grid (its start is too far from the
+    /// earliest start for the shortest interval length).
+    case unalignable(String, start: Double, grid: Double)
 
     public var description: String {
         switch self {
@@ -129,6 +132,31 @@ public enum RunReportError: Error, Equatable, Sendable, CustomStringConvertible 
         case .invalidFile(let path, let reason): "invalid report file \(path): \(reason)"
         case .layoutMismatch(let metric): "histograms of metric '\(metric)' use different layouts and cannot be merged"
         case .nothingToMerge: "no reports to merge"
+        case .unalignable(let metric, let start, let grid):
+            "an interval of metric '\(metric)' starting at \(start) s cannot be aligned on a grid of \(grid) s (times or lengths out of range)"
+        }
+    }
+}
+
+extension RunReport {
+    /// A decoding error as "at KEY.PATH: what is wrong" (JSONDecoder's own description is a dump
+    /// of its internal types).
+    static func describe(_ error: any Error) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        guard let error = error as? DecodingError else { return String(describing: error) }
+        switch error {
+        case .dataCorrupted(let context):
+            return "at \(path(context.codingPath)): \(context.debugDescription)\(context.underlyingError.map { " (\($0))" } ?? "")"
+        case .keyNotFound(let key, let context):
+            return "at \(path(context.codingPath)): key '\(key.stringValue)' is missing"
+        case .typeMismatch(let type, let context):
+            return "at \(path(context.codingPath)): expected \(type)"
+        case .valueNotFound(let type, let context):
+            return "at \(path(context.codingPath)): expected \(type), found null"
+        @unknown default:
+            return String(describing: error)
         }
     }
 }

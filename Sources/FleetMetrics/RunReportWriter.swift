@@ -105,9 +105,12 @@ public final class RunReportWriter {
     /// summary (computed from ``totals``).
     @discardableResult
     public func finish(counters: CounterSnapshot, endTime: Date, plan: [String: String],
-                       sessions: [SessionReportRow], pushes: [PushReportRow]) throws -> RunSummary {
-        let summary = RunSummary(startTime: startTime, durationSeconds: endTime.timeIntervalSince(startTime),
+                       sessions: [SessionReportRow], pushes: [PushReportRow],
+                       interrupted: Bool = false, peakSignedIn: Int64? = nil) throws -> RunSummary {
+        var summary = RunSummary(startTime: startTime, durationSeconds: endTime.timeIntervalSince(startTime),
                                  histograms: totals, counters: counters, plan: plan, layout: layout)
+        summary.interrupted = interrupted
+        summary.peakSignedIn = peakSignedIn
         try finish(summary: summary, sessions: sessions, pushes: pushes)
         return summary
     }

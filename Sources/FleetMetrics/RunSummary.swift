@@ -30,6 +30,10 @@ public struct RunSummary: Sendable, Equatable {
 
     /// PASS, FAIL, or none, from ``thresholds``.
     public var verdict: Verdict { Verdict(thresholds) }
+    /// The most sessions signed in at once (sampled every interval); `nil` in summaries written
+    /// before it was recorded. JSON key `peak_signed_in`. After a clean run every session has
+    /// closed, so the final `signed_in` is 0: this is the figure to read.
+    public var peakSignedIn: Int64?
 
     /// Summarises whole-run histograms (a missing metric counts as empty).
     public init(startTime: Date, durationSeconds: Double, histograms: [MetricName: HistogramSnapshot],
@@ -64,6 +68,7 @@ extension RunSummary: Codable {
         case toolVersion = "tool_version"
         case endTime = "end_time"
         case endTimeISO = "end_time_iso"
+        case peakSignedIn = "peak_signed_in"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -72,8 +77,15 @@ extension RunSummary: Codable {
         guard version == Self.formatVersion else {
             throw DecodingError.dataCorruptedError(forKey: .formatVersion, in: c, debugDescription: "unsupported summary format version \(version)")
         }
-        startTime = Date(timeIntervalSince1970: try c.decode(Double.self, forKey: .startTime))
+        let start = try c.decode(Double.self, forKey: .startTime)
+        guard start.isFinite, abs(start) <= HistogramLogReader.maximumSeconds else {
+            throw DecodingError.dataCorruptedError(forKey: .startTime, in: c, debugDescription: "\(start) is not a time in seconds since 1970")
+        }
+        startTime = Date(timeIntervalSince1970: start)
         durationSeconds = try c.decode(Double.self, forKey: .durationSeconds)
+        guard durationSeconds.isFinite, durationSeconds >= 0, durationSeconds <= HistogramLogReader.maximumSeconds else {
+            throw DecodingError.dataCorruptedError(forKey: .durationSeconds, in: c, debugDescription: "\(durationSeconds) is not a duration in seconds")
+        }
         let byName = try c.decode([String: MetricSummary].self, forKey: .metrics)
         metrics = try MetricName.allCases.map { metric in
             guard let summary = byName[metric.rawValue] else {
@@ -88,6 +100,7 @@ extension RunSummary: Codable {
         thresholds = try c.decodeIfPresent([ThresholdRecord].self, forKey: .thresholds) ?? []
         toolVersion = try c.decodeIfPresent(String.self, forKey: .toolVersion) ?? "unknown"
         interrupted = try c.decodeIfPresent(Bool.self, forKey: .interrupted) ?? false
+        peakSignedIn = try c.decodeIfPresent(Int64.self, forKey: .peakSignedIn)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -107,6 +120,7 @@ extension RunSummary: Codable {
         try c.encode(interrupted, forKey: .interrupted)
         try c.encode(thresholds, forKey: .thresholds)
         try c.encode(verdict, forKey: .verdict)
+        try c.encodeIfPresent(peakSignedIn, forKey: .peakSignedIn)
     }
 
     /// `summary.json` bytes (pretty, sorted keys).
@@ -152,6 +166,8 @@ extension RunSummary {
         }
         rows.append(["derived", "delivery_pct", deliveryPercent.map { Format.fixed($0, 3) } ?? "", ""] + blank)
         rows.append(["derived", "duration_s", Format.fixed(durationSeconds, 3), ""] + blank)
+        rows.append(["derived", "interrupted", interrupted ? "true" : "false", ""] + blank)
+        if let peakSignedIn { rows.append(["derived", "peak_signed_in", "", String(peakSignedIn)] + blank) }
         rows.append(["health", "loop_lag_p99_ms", Format.ms(generator.loopLagP99), ""] + blank)
         rows.append(["health", "loop_lag_max_ms", Format.ms(generator.loopLagMax), ""] + blank)
         rows.append(["health", "saturated", generator.saturated ? "true" : "false", ""] + blank)

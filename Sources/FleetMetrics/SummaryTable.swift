@@ -11,10 +11,14 @@ public enum SummaryTable {
             [m.metric.rawValue, String(m.count), Format.ms(m.mean), Format.ms(m.p50), Format.ms(m.p90),
              Format.ms(m.p99), Format.ms(m.p99_9), Format.ms(m.p99_99), Format.ms(m.max)]
         }
-        var text = "run: started \(summary.startTime.formatted(PushReportRow.timeStyle)), \(Format.fixed(summary.durationSeconds, 1)) s\n"
+        var text = "run: started \(summary.startTime.formatted(PushReportRow.timeStyle)), \(Format.fixed(summary.durationSeconds, 1)) s"
+            + (summary.interrupted ? " INTERRUPTED (stopped before its planned duration; figures cover the time it ran)" : "") + "\n"
         text += TextTable.render(header: header, rows: rows, rightAligned: Set(1..<header.count))
         let c = summary.counters
-        text += "sessions: " + SessionState.allCases.map { "\($0.rawValue)=\(c[state: $0])" }.joined(separator: " ") + "\n"
+        // The final states come after the closing (a clean run ends with signed_in=0): the peak
+        // is what a reader looks for first.
+        text += "sessions: " + (summary.peakSignedIn.map { "peak signed_in=\($0); at the end " } ?? "")
+            + SessionState.allCases.map { "\($0.rawValue)=\(c[state: $0])" }.joined(separator: " ") + "\n"
         let errors = FailureReason.allCases.filter { c[error: $0] > 0 }.map { "\($0.rawValue)=\(c[error: $0])" }
         text += "errors: \(c.errorsTotal)" + (errors.isEmpty ? "" : " (" + errors.joined(separator: " ") + ")") + "\n"
         text += "counters: " + FleetCounter.allCases.map { "\($0.rawValue)=\(c[$0])" }.joined(separator: " ") + "\n"

@@ -35,7 +35,7 @@ enum IdentityKeyOption: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension IdentitiesCommand {
-    /// `bgbfleet identities generate --count N --out DIR [--key rsa2048|p256] [--jobs N]`
+    /// `bgbfleet identities generate --count N --identities DIR [--key rsa2048|p256] [--jobs N]`
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fill a pool directory with N identities (resumable; extends an existing pool).",
@@ -49,7 +49,7 @@ extension IdentitiesCommand {
         @Option(help: "The total number of identities the pool should hold.")
         var count: Int
 
-        @Option(help: "The pool directory (created with mode 0700 if missing; its parent must exist).")
+        @Option(name: [.customLong("identities"), .customLong("out")], help: ArgumentHelp("The pool directory (created with mode 0700 if missing; its parent must exist).", valueName: "dir"))
         var out: String
 
         @Option(help: "Key type of a new pool: rsa2048 (default, what ConfigMgr uses) or p256 (simulator-only runs). An existing pool keeps its own.")
@@ -109,7 +109,7 @@ extension IdentitiesCommand {
                     stopped after \(String(format: "%.1f", seconds)) s (\(rate) identities/s): \(report.generated) new identities \
                     written in \(report.chunksWritten) complete chunks, \(report.discarded) of unfinished chunks dropped; \
                     the pool still counts \(report.poolCount) complete identities.
-                    resume with: bgbfleet identities generate --count \(count) --out \(shellQuoted(out))
+                    resume with: bgbfleet identities generate --count \(count) --identities \(shellQuoted(out))
                     """)
                 throw ExitCode(130)
             }
@@ -121,7 +121,7 @@ extension IdentitiesCommand {
         }
     }
 
-    /// `bgbfleet identities register --mp URL --out DIR [--range A..B] [--concurrency N] [--rate N]`
+    /// `bgbfleet identities register --mp URL --identities DIR [--range A..B] [--concurrency N] [--rate N]`
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register identities with an MP (CCM_POST /ccm_system/request) and record the SMSIDs it assigns.",
@@ -138,7 +138,7 @@ extension IdentitiesCommand {
         @Option(help: "The MP: http://host[:port][/path] or https://… (path default /ccm_system/request).")
         var mp: String
 
-        @Option(help: "The pool directory.")
+        @Option(name: [.customLong("identities"), .customLong("out")], help: ArgumentHelp("The pool directory.", valueName: "dir"))
         var out: String
 
         @Option(help: "Identity indexes: A..B (A up to, not including, B) or A...B (B included). Default: the whole pool.")
@@ -257,13 +257,13 @@ extension IdentitiesCommand {
         }
     }
 
-    /// `bgbfleet identities list --out DIR`
+    /// `bgbfleet identities list --identities DIR`
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Summarise a pool: count, key type, creation time, registrations."
         )
 
-        @Option(help: "The pool directory.")
+        @Option(name: [.customLong("identities"), .customLong("out")], help: ArgumentHelp("The pool directory.", valueName: "dir"))
         var out: String
 
         @Flag(help: "Also read every identity and check every chunk's checksum, and time it.")
@@ -280,7 +280,7 @@ extension IdentitiesCommand {
             print("created:      \(iso8601(pool.created))")
             print("registered:   \(summary.registered) (approved \(summary.approved), pending \(summary.pending), other \(summary.other)); unregistered \(summary.unregistered)")
             if let target = pool.unfinishedGenerationCount, target > pool.count {
-                print("unfinished:   a generation towards \(target) identities did not complete; resume with: bgbfleet identities generate --count \(target) --out \(shellQuoted(out))")
+                print("unfinished:   a generation towards \(target) identities did not complete; resume with: bgbfleet identities generate --count \(target) --identities \(shellQuoted(out))")
             }
             if verify {
                 let start = ContinuousClock.now
@@ -292,13 +292,13 @@ extension IdentitiesCommand {
         }
     }
 
-    /// `bgbfleet identities show --out DIR INDEX`
+    /// `bgbfleet identities show --identities DIR INDEX`
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show one identity: SMSID, certificate, key type, NetBIOS name, registration."
         )
 
-        @Option(help: "The pool directory.")
+        @Option(name: [.customLong("identities"), .customLong("out")], help: ArgumentHelp("The pool directory.", valueName: "dir"))
         var out: String
 
         @Argument(help: "The identity index, 0 ..< count.")

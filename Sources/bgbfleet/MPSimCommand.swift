@@ -75,25 +75,25 @@ struct MPSimCommand: AsyncParsableCommand {
     var adminHost: String?
 
     @Option(help: "Lowest TLS version accepted: 1.0 (default; what the SDK speaks), 1.1, 1.2, 1.3.")
-    var tlsMin: String?
+    var tlsMin: MPSimulatorConfiguration.TLSProtocolVersion?
 
     @Option(help: "Highest TLS version accepted (default 1.3).")
-    var tlsMax: String?
+    var tlsMax: MPSimulatorConfiguration.TLSProtocolVersion?
 
     @Option(help: "TLS client certificate: required (default) or optional. Any certificate is accepted.")
-    var clientCertificate: String?
+    var clientCertificate: MPSimulatorConfiguration.ClientCertificatePolicy?
 
     @Option(help: "The simulator's TLS key: rsa2048 (default, as an MP) or p256 (a cheaper handshake, to measure the generator).")
-    var serverKey: String?
+    var serverKey: MPSimulatorConfiguration.ServerKeyType?
 
     @Option(help: "lenient (default): accept and count unknown SMSIDs and certificate mismatches; strict: close.")
-    var identityCheck: String?
+    var identityCheck: MPSimulatorConfiguration.IdentityCheck?
 
     @Option(help: "PayloadSignature and registration signatures: off, log (default) or enforce (403 / Status 3).")
-    var signatureVerification: String?
+    var signatureVerification: MPSimulatorConfiguration.SignatureVerification?
 
     @Option(help: "Registration answer: auto (Status 0, approved; default) or pending (Status 1).")
-    var approval: String?
+    var approval: MPSimulatorConfiguration.Approval?
 
     @Flag(inversion: .prefixedNo, help: "Keep the SMSID a registering client proposes.")
     var honorProposedSmsid: Bool?
@@ -120,7 +120,7 @@ struct MPSimCommand: AsyncParsableCommand {
     var maxPayloadSize: Int?
 
     @Option(help: "TimeStamps the simulator writes: wholeSeconds (default) or dotnet (7-digit fraction).")
-    var timestampStyle: String?
+    var timestampStyle: MPSimulatorConfiguration.TimestampStyle?
 
     @Option(help: "Push throttling: clients per batch (off unless given).")
     var throttleClients: Int?
@@ -161,8 +161,8 @@ struct MPSimCommand: AsyncParsableCommand {
     @Option(help: "Status line period (default 10s; 0 turns it off).")
     var statusInterval: String = "10s"
 
-    @Option(help: "Log level: trace, debug, info, notice (default), warning, error.")
-    var logLevel: String = "notice"
+    @Option(help: "Log level.")
+    var logLevel: Logger.Level = .notice
 
     /// The configuration: defaults, then the YAML file, then the flags.
     func makeConfiguration() throws -> MPSimulatorConfiguration {
@@ -181,16 +181,6 @@ struct MPSimCommand: AsyncParsableCommand {
             }
             return value
         }
-        func choice<T: RawRepresentable & CaseIterable>(_ text: String?, _ flag: String) throws -> T?
-        where T.RawValue == String {
-            guard let text else { return nil }
-            guard let value = T(rawValue: text) else {
-                throw CommandFailure.badInput(
-                    "--\(flag) '\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))"
-                )
-            }
-            return value
-        }
         func port(_ text: String?, _ flag: String) throws -> Int?? {
             guard let text else { return .none }
             if ["disabled", "off", "none"].contains(text.lowercased()) { return .some(nil) }
@@ -203,19 +193,13 @@ struct MPSimCommand: AsyncParsableCommand {
         if let httpTls { configuration.httpTLS = httpTls }
         if let value = try port(adminPort, "admin-port") { configuration.adminPort = value }
         if let adminHost { configuration.adminHost = adminHost }
-        if let value: MPSimulatorConfiguration.TLSProtocolVersion = try choice(tlsMin, "tls-min") { configuration.tlsMinimumVersion = value }
-        if let value: MPSimulatorConfiguration.TLSProtocolVersion = try choice(tlsMax, "tls-max") { configuration.tlsMaximumVersion = value }
-        if let value: MPSimulatorConfiguration.ServerKeyType = try choice(serverKey, "server-key") {
-            configuration.serverKey = value
-        }
-        if let value: MPSimulatorConfiguration.ClientCertificatePolicy = try choice(clientCertificate, "client-certificate") {
-            configuration.clientCertificate = value
-        }
-        if let value: MPSimulatorConfiguration.IdentityCheck = try choice(identityCheck, "identity-check") { configuration.identityCheck = value }
-        if let value: MPSimulatorConfiguration.SignatureVerification = try choice(signatureVerification, "signature-verification") {
-            configuration.signatureVerification = value
-        }
-        if let value: MPSimulatorConfiguration.Approval = try choice(approval, "approval") { configuration.approval = value }
+        if let tlsMin { configuration.tlsMinimumVersion = tlsMin }
+        if let tlsMax { configuration.tlsMaximumVersion = tlsMax }
+        if let serverKey { configuration.serverKey = serverKey }
+        if let clientCertificate { configuration.clientCertificate = clientCertificate }
+        if let identityCheck { configuration.identityCheck = identityCheck }
+        if let signatureVerification { configuration.signatureVerification = signatureVerification }
+        if let approval { configuration.approval = approval }
         if let honorProposedSmsid { configuration.honorProposedSMSID = honorProposedSmsid }
         if let value = try duration(tcpIdleTimeout, "tcp-idle-timeout") { configuration.tcpIdleTimeout = value }
         if let value = try duration(httpHold, "http-hold") { configuration.httpHold = value }
@@ -224,7 +208,7 @@ struct MPSimCommand: AsyncParsableCommand {
         if let value = try duration(httpMinimumIdle, "http-minimum-idle") { configuration.httpMinimumIdle = value }
         if let value = try duration(handshakeTimeout, "handshake-timeout") { configuration.handshakeTimeout = value }
         if let maxPayloadSize { configuration.maximumPayloadSize = maxPayloadSize }
-        if let value: MPSimulatorConfiguration.TimestampStyle = try choice(timestampStyle, "timestamp-style") { configuration.timestampStyle = value }
+        if let timestampStyle { configuration.timestampStyle = timestampStyle }
         let interval = try duration(throttleInterval, "throttle-interval")
         if let throttleClients {
             guard throttleClients >= 1 else { throw CommandFailure.badInput("--throttle-clients must be at least 1") }
@@ -287,9 +271,7 @@ struct MPSimCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try makeConfiguration()
-        guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
-            throw CommandFailure.badInput("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
-        }
+        let level = logLevel
         guard let statusPeriod = DurationText.parse(statusInterval) else {
             throw CommandFailure.badInput("--status-interval '\(statusInterval)' is not a duration")
         }

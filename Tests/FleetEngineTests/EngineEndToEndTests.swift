@@ -40,13 +40,14 @@ struct EngineEndToEndTests {
         let directory: URL
     }
 
-    static func startSimulator(sessions: Int) async throws -> Fixture {
+    static func startSimulator(sessions: Int, configure: (inout MPSimulatorConfiguration) -> Void = { _ in }) async throws -> Fixture {
         var configuration = MPSimulatorConfiguration()
         configuration.tlsPort = 0
         configuration.httpPort = 0
         configuration.adminPort = 0
         configuration.identityCheck = .strict
         configuration.stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-engine-sim").path
+        configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let simulator = MPSimulator(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
@@ -115,6 +116,9 @@ struct EngineEndToEndTests {
         #expect(summary.counters[.pushesTargeted] == 40)
         #expect(summary.counters[.keepalivesSent] >= 80)
         #expect(summary.counters.errorsTotal == 0)
+        #expect(!summary.interrupted)
+        #expect(summary.peakSignedIn == 40)
+        #expect(summary.counters[state: .signedIn] == 0)  // every session closed at the end
         #expect(summary[.fanout].count == 40)
         #expect(summary[.mpRTT].count == 40)
         let operation = try #require(fixture.simulator.operationStatuses().first)
@@ -175,6 +179,10 @@ struct EngineEndToEndTests {
         #expect(Date().timeIntervalSince(started) < 20)
         #expect(summary[.connect].count == 20)
         #expect(summary.counters[state: .signedIn] == 0)
+        #expect(summary.interrupted)
+        #expect(summary.peakSignedIn == 20)
+        let written = try RunSummary.decode(json: Data(contentsOf: fixture.directory.appendingPathComponent("summary.json")))
+        #expect(written.interrupted)
         #expect(FileManager.default.fileExists(atPath: fixture.directory.appendingPathComponent("summary.json").path))
         try await Task.sleep(nanoseconds: 200_000_000)
         #expect(fixture.simulator.counters().sessionsOnlineTCP == 0)

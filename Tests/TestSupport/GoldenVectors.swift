@@ -1,6 +1,7 @@
 import Foundation
 
-/// The golden vectors in `../shared/vectors` (Microsoft client SDK bytes and accepted server answers).
+/// The golden vectors in `Tests/Vectors` (Microsoft client SDK bytes and accepted server answers;
+/// `Tests/Vectors/README.md` says where they come from).
 public struct GoldenVector: Sendable {
     public var name: String
     public var direction: String
@@ -40,11 +41,12 @@ public struct GoldenVector: Sendable {
 }
 
 public enum GoldenVectors {
-    /// `<package root>/../shared/vectors`.
+    /// `<package root>/Tests/Vectors`: inside the repository, so a bare clone's tests find them.
     public static let directory: URL = {
         var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // TestSupport, Tests, package root
-        return url.deletingLastPathComponent().appendingPathComponent("shared/vectors")
+        url.deleteLastPathComponent()  // GoldenVectors.swift
+        url.deleteLastPathComponent()  // TestSupport
+        return url.appendingPathComponent("Vectors")
     }()
 
     /// Every vector in `vectors.json`; fails loudly when the directory is missing.
@@ -54,7 +56,7 @@ public enum GoldenVectors {
             let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let vectors = root["vectors"] as? [[String: Any]]
         else {
-            fatalError("golden vectors not found at \(url.path): the tests need ../shared/vectors beside the package")
+            fatalError("golden vectors not found at \(url.path): Tests/Vectors is part of the repository")
         }
         return vectors.map { entry in
             GoldenVector(

@@ -10,7 +10,7 @@ import Benchmark
 import BGBProtocol
 import NIOCore
 
-/// `tcp-request` of ../shared/vectors: the MP's push as the SDK accepted it (channel 3).
+/// `tcp-request` of Tests/Vectors: the MP's push as the SDK accepted it (channel 3).
 let requestFrameHex =
     "d2000000010001000000000003003c426762526571756573744d6573736167652054696d655374616d703d22323032362d31312d"
     + "32365431373a34363a30325a223e3c5075736849443e313c2f5075736849443e3c5461736b49443e313c2f5461736b49443e3c"
@@ -18,7 +18,7 @@ let requestFrameHex =
     + "477569643e3c5461736b547970653e313c2f5461736b547970653e3c5461736b506172616d3e3c2f5461736b506172616d3e3c"
     + "2f426762526571756573744d6573736167653e"
 
-/// `tcp-response` of ../shared/vectors: the SDK's answer (channel 4), local time with offset.
+/// `tcp-response` of Tests/Vectors: the SDK's answer (channel 4), local time with offset.
 let responseFrameHex =
     "94000000010001000000000004003c426762526573706f6e73654d6573736167652054696d655374616d703d22323032362d31"
     + "312d32365431383a34363a30322e3037383032372b30313a3030223e3c5075736849443e313c2f5075736849443e3c546173"

@@ -175,6 +175,10 @@ public final class FleetEngine: Sendable {
         let startDate = metrics.startTime
         var previousRTT = HistogramSnapshot()
         var lastLine = ""
+        // The most sessions signed in at once (the final count is 0 after the closing), and
+        // whether the planned duration was reached (false: stop() ended the run early).
+        var peakSignedIn: Int64 = 0
+        var reachedDuration = false
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Triggers.
             if !self.firings.isEmpty {
@@ -213,6 +217,7 @@ public final class FleetEngine: Sendable {
                 self.foldMPRTT(previous: &previousRTT)
                 var interval = self.metrics.takeInterval()
                 interval.mpOnline = self.mpOnlineValue
+                peakSignedIn = max(peakSignedIn, interval.counters[state: .signedIn])
                 try writer.append(interval)
                 self.options.intervalObserver?(interval)
                 var line = LiveLine.render(elapsed: elapsed, interval: interval, previous: previous, total: self.plan.slice.count)
@@ -223,7 +228,10 @@ public final class FleetEngine: Sendable {
                 if let onTick = self.options.onTick { await onTick(elapsed) }
                 // Every 10 s, and once the ramp is over, return the handshakes' freed memory.
                 if tick % 10 == 0 || tick == Int(rampSeconds.rounded(.up)) + 2 { MemoryTrimmer.trim() }
-                if elapsed >= durationSeconds { break }
+                if elapsed >= durationSeconds {
+                    reachedDuration = true
+                    break
+                }
                 tick += 1
             }
             group.cancelAll()
@@ -254,6 +262,7 @@ public final class FleetEngine: Sendable {
         foldMPRTT(previous: &previousRTT)
         var finalInterval = metrics.takeInterval()
         finalInterval.mpOnline = mpOnlineValue
+        peakSignedIn = max(peakSignedIn, finalInterval.counters[state: .signedIn])
         try writer.append(finalInterval)
         options.intervalObserver?(finalInterval)
         var sessionRows: [SessionReportRow] = []
@@ -271,7 +280,9 @@ public final class FleetEngine: Sendable {
             endTime: Date(),
             plan: planLines,
             sessions: sessionRows,
-            pushes: context.triggers.records.map(\.row)
+            pushes: context.triggers.records.map(\.row),
+            interrupted: !reachedDuration,
+            peakSignedIn: peakSignedIn
         )
         // The last line of the run itself (after the closing, every session counts as closed).
         options.liveView?(lastLine, true)

@@ -17,6 +17,8 @@ final class FleetRunContext: Sendable {
     let leanTLS: BGBLeanTLSContext?
     let keepAliveInterval: UInt64
     let keepAliveSpread: Bool
+    /// The SignInConfirm wait; when it ends the session fails (`signin_timeout`) and reconnects.
+    let signInTimeout: UInt64
     let clientVersion: ClientVersion
     let timestamps: BGBTimestampStyle
     let responder: Responder
@@ -63,6 +65,7 @@ final class FleetRunContext: Sendable {
         }
         self.keepAliveInterval = profile.keepAlive
         self.keepAliveSpread = profile.keepAliveSpread
+        self.signInTimeout = profile.signInTimeout
         do {
             self.clientVersion = try ClientVersion(profile.clientVersion)
         } catch {

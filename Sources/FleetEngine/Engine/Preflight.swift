@@ -80,7 +80,7 @@ public enum Preflight {
         if let identities, identities < sessions {
             throw .impossiblePlan(
                 "\(sessions) sessions need \(sessions) identities; the pool has \(identities): "
-                    + "run `bgbfleet identities generate --count \(sessions) --out DIR` (or omit --identities to use the default pool)"
+                    + "run `bgbfleet identities generate --count \(sessions) --identities DIR` (or omit --identities to use the default pool)"
             )
         }
         return Report(

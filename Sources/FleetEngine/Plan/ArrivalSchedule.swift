@@ -6,6 +6,12 @@ public enum ArrivalSchedule: Hashable, Sendable {
     /// All sessions spread evenly over this many nanoseconds.
     case ramp(nanoseconds: UInt64)
 
+    /// The arrival rates a plan accepts (sessions per second): the slowest still schedules
+    /// 10,000,000 sessions within UInt64 nanoseconds; NaN and infinities are outside.
+    public static let rateRange: ClosedRange<Double> = 0.001...1_000_000_000
+    /// ``rateRange`` for messages.
+    public static let rateRangeText = "0.001…1000000000"
+
     /// The start offset of session `index` of `count`, in nanoseconds after the run start.
     public func offset(of index: Int, count: Int) -> UInt64 {
         switch self {

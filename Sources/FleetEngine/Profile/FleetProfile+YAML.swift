@@ -7,7 +7,7 @@ extension FleetProfile {
     /// The top-level keys a profile may hold.
     public static let topLevelKeys = [
         "mp", "port", "http-port", "http-scheme", "transport", "tls", "sessions", "rate", "ramp", "duration", "keepalive",
-        "keepalive-spread", "identities", "source-addresses", "processes", "client-version", "timestamps",
+        "keepalive-spread", "signin-timeout", "identities", "source-addresses", "processes", "client-version", "timestamps",
         "responder", "reconnect", "triggers", "trigger-url", "trigger-auth", "trigger-command", "trigger-command-timeout", "trigger-tls",
         "mp-online-poll", "thresholds", "output", "simulator",
     ]
@@ -64,6 +64,9 @@ extension FleetProfile {
         }
         if let rate {
             guard rate > 0 else { throw .invalid(key: "rate", value: "\(rate)", reason: "must be positive") }
+            guard ArrivalSchedule.rateRange.contains(rate) else {
+                throw .invalid(key: "rate", value: "\(rate)", reason: "must be \(ArrivalSchedule.rateRangeText) sessions per second")
+            }
             self.arrival = .rate(rate)
         }
         if let ramp { self.arrival = .ramp(nanoseconds: ramp) }
@@ -78,6 +81,12 @@ extension FleetProfile {
             self.keepAlive = keepAlive
         }
         if let spread = try reader.bool("keepalive-spread") { self.keepAliveSpread = spread }
+        if let timeout = try reader.duration("signin-timeout") {
+            guard timeout >= 1_000_000_000, timeout <= 3_600_000_000_000 else {
+                throw .invalid(key: "signin-timeout", value: DurationText.format(timeout), reason: "must be 1s…1h")
+            }
+            self.signInTimeout = timeout
+        }
         if let identities = try reader.string("identities") { self.identities = identities }
         if let ranges = try reader.stringList("source-addresses") {
             self.sourceAddresses = try ranges.map { (text) throws(FleetConfigurationError) in try SourceAddressRange(text) }
@@ -184,7 +193,21 @@ extension FleetProfile {
             throw .invalid(key: "\(path).every", value: "0", reason: "must be positive")
         }
         trigger.count = try reader.int("count", in: 1...1_000_000)
-        if let type = try reader.int("type", in: 0...100_000) { trigger.type = type }
+        if let name = reader.raw("type") as? String {
+            // By name as well as number: `type: download-computer-policy`.
+            guard let type = ClientOperationType.type(named: name) ?? Int(name) else {
+                throw .invalid(
+                    key: "\(path).type", value: name,
+                    reason: "not a Type number or name (" + ClientOperationType.names.map { "\($0.name)=\($0.type)" }.joined(separator: ", ") + ")"
+                )
+            }
+            guard (0...100_000).contains(type) else {
+                throw .invalid(key: "\(path).type", value: name, reason: "must be in 0…100000")
+            }
+            trigger.type = type
+        } else if let type = try reader.int("type", in: 0...100_000) {
+            trigger.type = type
+        }
         trigger.param = try reader.string("param")
         if let collection = try reader.string("collection") {
             guard TriggerPlan.isCollectionID(collection) else {

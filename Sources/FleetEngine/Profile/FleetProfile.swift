@@ -91,6 +91,10 @@ public struct FleetProfile: Hashable, Sendable {
     public var arrival: ArrivalSchedule = .rate(250)
     public var duration: UInt64 = 60_000_000_000
     public var keepAlive: UInt64 = 900_000_000_000
+    /// How long a session waits for SignInConfirm (profile `signin-timeout`, `--signin-timeout`;
+    /// default 60 s, the spec's §8.3 wait). No confirmation in time is a failed sign-in
+    /// (`errors.signin_timeout`) and the session reconnects by its policy: never "signed in".
+    public var signInTimeout: UInt64 = 60_000_000_000
     /// Spread keep-alives over the interval (false: `sdk-phase`, every session on the same phase).
     public var keepAliveSpread = true
     public var identities: String?
@@ -150,6 +154,7 @@ public struct FleetProfile: Hashable, Sendable {
             "duration": DurationText.format(duration),
             "keepalive": DurationText.format(keepAlive),
             "keepalive_spread": String(keepAliveSpread),
+            "signin_timeout": DurationText.format(signInTimeout),
             "handling_time": handlingTime.description,
             "return_code": String(returnCode),
             "failure_fraction": String(failureFraction),

@@ -99,6 +99,10 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
             clientVersion: shared.clientVersion,
             keepAliveIntervalNanoseconds: shared.keepAliveInterval,
             keepAlivePhaseNanoseconds: shared.keepAliveSpread ? UInt64.random(in: 0..<shared.keepAliveInterval, using: &random) : 0,
+            // Strict: a SignIn the MP never confirms is a failed sign-in and a reconnect, never a
+            // session counted as signed in (the SDK's lenient behaviour hides a broken MP).
+            signInTimeoutNanoseconds: shared.signInTimeout,
+            strictSignIn: true,
             timestamps: shared.timestamps
         )
     }

@@ -71,54 +71,62 @@ struct HTTPRequestDecoder: ByteToMessageDecoder {
     }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        if var request = pending {
-            guard buffer.readableBytes >= bodyLength else { return .needMoreData }
-            request.body = buffer.readSlice(length: bodyLength)!
-            pending = nil
-            context.fireChannelRead(Self.wrapInboundOut(.request(request)))
-            return .continue
-        }
-        guard let headEnd = Self.headEnd(in: buffer, limit: maximumHeadSize) else {
-            if buffer.readableBytes > maximumHeadSize { throw HTTPRequestDecoderError.headTooLarge(maximumHeadSize) }
-            return .needMoreData
-        }
-        let head = buffer.readString(length: headEnd)!
-        var request = try Self.parseHead(head)
-        if let encoding = request.header("Transfer-Encoding"), encoding.lowercased() != "identity" {
-            throw HTTPRequestDecoderError.unsupportedTransferEncoding(encoding)
-        }
-        var length = 0
-        if let text = request.header("Content-Length") {
-            guard let value = Int(text.trimming(" \t")), value >= 0 else {
-                throw HTTPRequestDecoderError.invalidContentLength(text)
-            }
-            length = value
-        }
-        if length > maximumBodySize { throw HTTPRequestDecoderError.bodyTooLarge(length, maximum: maximumBodySize) }
-        if length > 0, request.header("Expect")?.lowercased() == "100-continue" {
-            context.fireChannelRead(Self.wrapInboundOut(.continueExpected))
-        }
-        if length == 0 {
-            request.body = ByteBuffer()
-            context.fireChannelRead(Self.wrapInboundOut(.request(request)))
-            return .continue
-        }
-        pending = request
-        bodyLength = length
+        guard let event = try next(from: &buffer) else { return .needMoreData }
+        context.fireChannelRead(Self.wrapInboundOut(event))
         return .continue
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         // A request cut off by EOF is dropped.
-        while try decode(context: context, buffer: &buffer) == .continue {}
+        while let event = try next(from: &buffer) {
+            context.fireChannelRead(Self.wrapInboundOut(event))
+        }
         buffer.moveReaderIndex(to: buffer.writerIndex)
         return .needMoreData
+    }
+
+    /// The next event decoded from `buffer`, or nil when more bytes are needed: the transport-free
+    /// core of the decoder (the pipeline's ``decode(context:buffer:)`` and the fuzz target call it).
+    mutating func next(from buffer: inout ByteBuffer) throws(HTTPRequestDecoderError) -> HTTPRequestEvent? {
+        if var request = pending {
+            guard buffer.readableBytes >= bodyLength else { return nil }
+            request.body = buffer.readSlice(length: bodyLength)!
+            pending = nil
+            return .request(request)
+        }
+        guard let headEnd = Self.headEnd(in: buffer, limit: maximumHeadSize) else {
+            if buffer.readableBytes > maximumHeadSize { throw .headTooLarge(maximumHeadSize) }
+            return nil
+        }
+        let head = buffer.readString(length: headEnd)!
+        var request = try Self.parseHead(head)
+        if let encoding = request.header("Transfer-Encoding"), encoding.lowercased() != "identity" {
+            throw .unsupportedTransferEncoding(encoding)
+        }
+        var length = 0
+        if let text = request.header("Content-Length") {
+            guard let value = Int(text.trimming(" \t")), value >= 0 else {
+                throw .invalidContentLength(text)
+            }
+            length = value
+        }
+        if length > maximumBodySize { throw .bodyTooLarge(length, maximum: maximumBodySize) }
+        if length == 0 {
+            request.body = ByteBuffer()
+            return .request(request)
+        }
+        pending = request
+        bodyLength = length
+        if request.header("Expect")?.lowercased() == "100-continue" { return .continueExpected }
+        return try next(from: &buffer)
     }
 
     /// The length of the head including the blank line, if it is complete within `limit` bytes.
     static func headEnd(in buffer: ByteBuffer, limit: Int) -> Int? {
         let view = buffer.readableBytesView
-        let searchEnd = min(view.count, limit + 4)
+        // The head, blank line included, is at most `limit` bytes: whether it fits must not depend on
+        // how the bytes were split into reads.
+        let searchEnd = min(view.count, limit)
         guard searchEnd >= 4 else { return nil }
         var index = view.startIndex
         let end = view.startIndex + searchEnd - 3
@@ -131,19 +139,19 @@ struct HTTPRequestDecoder: ByteToMessageDecoder {
         return nil
     }
 
-    static func parseHead(_ head: String) throws -> HTTPRequest {
+    static func parseHead(_ head: String) throws(HTTPRequestDecoderError) -> HTTPRequest {
         var lines = head.split(separator: "\r\n", omittingEmptySubsequences: true)[...]
-        guard let requestLine = lines.popFirst() else { throw HTTPRequestDecoderError.malformedRequestLine("") }
+        guard let requestLine = lines.popFirst() else { throw .malformedRequestLine("") }
         let parts = requestLine.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, parts[0].utf8.allSatisfy(Self.isTokenByte),
             parts[1].hasPrefix("/") || parts[1] == "*", parts[2].hasPrefix("HTTP/1.")
-        else { throw HTTPRequestDecoderError.malformedRequestLine(String(requestLine.prefix(200))) }
+        else { throw .malformedRequestLine(String(requestLine.prefix(200))) }
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(lines.count)
         for line in lines {
             guard let colon = line.firstIndex(of: ":"), colon != line.startIndex,
                 line[..<colon].utf8.allSatisfy(Self.isTokenByte)
-            else { throw HTTPRequestDecoderError.malformedHeader(String(line.prefix(200))) }
+            else { throw .malformedHeader(String(line.prefix(200))) }
             let value = line[line.index(after: colon)...].trimming(" \t")
             headers.append((String(line[..<colon]), value))
         }

@@ -7,7 +7,7 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Decode a BGB TCP frame, an HTTP BGB message or a registration request/reply.",
         discussion: """
-            Input is a file of raw bytes or of hexadecimal text (like ../shared/vectors/*.hex), or \
+            Input is a file of raw bytes or of hexadecimal text (like Tests/Vectors/*.hex), or \
             --hex on the command line. TCP input may hold several frames. HTTP input is one complete \
             HTTP/1.1 message (start line, headers, body): CCM_POST /bgb/handler.ashx (LogIn, Continue, \
             LogOut) and its answers (200, 280, 990), or CCM_POST /ccm_system/request and its reply.

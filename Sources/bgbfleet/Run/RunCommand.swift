@@ -33,7 +33,9 @@ struct RunCommand: AsyncParsableCommand {
             and report.html, the self-contained page to open in a browser.
 
             Exit status: 0 all thresholds passed, 99 a threshold failed, 2 bad usage or input \
-            (including a plan this machine cannot hold), 1 the run itself failed.
+            (including a plan this machine cannot hold), 1 the run itself failed, 130 / 143 \
+            interrupted by SIGINT / SIGTERM (the reports are written and summary.json says \
+            "interrupted": true; a second signal exits at once without them).
             """
     )
 
@@ -50,7 +52,7 @@ struct RunCommand: AsyncParsableCommand {
     var httpPort: Int?
 
     @Option(help: "The transport every session starts with: tcp (default; falls back to HTTP after reconnect.http-fallback-after TCP failures) or http (the long-poll fallback only).")
-    var transport: String?
+    var transport: FleetProfile.Transport?
 
     @Option(help: "Number of sessions.")
     var sessions: Int?
@@ -67,8 +69,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Keep-alive interval (default 15m, as ConfigMgr).")
     var keepalive: String?
 
-    @Option(help: "TLS version: 1.0, 1.1, 1.2 (default) or 1.3.")
-    var tls: String?
+    @Option(help: "TLS version (default 1.2).")
+    var tls: BGBTLSOptions.Version?
 
     @Option(help: "The identity pool directory. Default: a pool in the user's cache directory, generated on first use.")
     var identities: String?
@@ -104,6 +106,7 @@ struct RunCommand: AsyncParsableCommand {
     var quiet = false
 
     @OptionGroup var site: SiteSafetyOptions
+    @OptionGroup var sessionOptions: RunSessionOptions
 
     @Option(help: .hidden)
     var shard: String?
@@ -143,7 +146,22 @@ struct RunCommand: AsyncParsableCommand {
         if let processes, processes < 1 || processes > 64 {
             throw CommandFailure.badInput("--processes \(processes): must be 1…64")
         }
-        let processCount = shardSpec?.count ?? processes ?? 1
+        // Every flag is checked before anything starts (the pool, the simulator, a socket).
+        if let prometheus {
+            guard let (host, port) = PrometheusServer.parse(prometheus) else {
+                throw CommandFailure.badInput("--prometheus \(prometheus): expected ADDR:PORT, e.g. 127.0.0.1:9464")
+            }
+            do {
+                _ = try SocketAddress.makeAddressResolvingHost(host, port: port)
+            } catch {
+                throw CommandFailure.badInput("--prometheus \(prometheus): cannot resolve \(host): \(error)")
+            }
+        }
+        // The profile's `processes:` counts like the flag (the flag wins).
+        let processCount = shardSpec?.count ?? processes ?? profile.processes
+        if shardSpec == nil, processCount > 1, let prometheus, let (_, port) = PrometheusServer.parse(prometheus), port + processCount - 1 > 65535 {
+            throw CommandFailure.badInput("--prometheus \(prometheus): shard i listens on port \(port)+i; \(processCount) processes need ports up to \(port + processCount - 1)")
+        }
         profile.processes = processCount
 
         // Preflight before anything connects.
@@ -204,7 +222,7 @@ struct RunCommand: AsyncParsableCommand {
         // One event loop per core, shared by the fleet and the embedded simulator.
         let group = MultiThreadedEventLoopGroup.singleton
         var logger = Logger(label: "bgbfleet")
-        logger.logLevel = .warning
+        logger.logLevel = sessionOptions.logLevel
 
         // The target: the embedded simulator, or the MP given.
         let target: FleetTarget
@@ -309,7 +327,7 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         defer { if let prometheusServer { Task { await prometheusServer.shutdown() } } }
-        let signals = SignalHandler { engine.stop() }
+        let signals = SignalHandler(exitOnSecondSignal: shardSpec == nil) { engine.stop() }
         defer { signals.cancel() }
 
         let summary: RunSummary
@@ -323,7 +341,8 @@ struct RunCommand: AsyncParsableCommand {
         let results = thresholds.map { $0.evaluate(summary) }
         let html = RunReportFinish.finish(directory: directory, summary: summary, results: results)
         if shardSpec != nil {
-            // The parent merges, prints and evaluates thresholds.
+            // The parent merges, prints and evaluates thresholds; an interrupted shard tells it so.
+            if let status = signals.exitStatus, summary.interrupted { throw ExitCode(status) }
             return
         }
 
@@ -333,6 +352,11 @@ struct RunCommand: AsyncParsableCommand {
         if !results.isEmpty { print(ThresholdTable.render(results)) }
         print("reports: \(directory.path)")
         if let html { print("report: \(html.path)") }
+        // An interrupted run says so in its exit status before anything else (130 SIGINT, 143 SIGTERM).
+        if let status = signals.exitStatus, summary.interrupted {
+            stderrLine("bgbfleet: the run was interrupted; its reports cover the \(String(format: "%.1f", summary.durationSeconds)) s it ran")
+            throw ExitCode(status)
+        }
         if results.contains(where: { !$0.passed }) { throw ExitCode(ExitStatus.thresholdFailed) }
     }
 
@@ -362,12 +386,7 @@ struct RunCommand: AsyncParsableCommand {
             guard (1...65535).contains(httpPort) else { throw CommandFailure.badInput("--http-port \(httpPort): must be 1…65535") }
             profile.httpPort = httpPort
         }
-        if let transport {
-            guard let value = FleetProfile.Transport(rawValue: transport) else {
-                throw CommandFailure.badInput("--transport \(transport): use tcp or http")
-            }
-            profile.transport = value
-        }
+        if let transport { profile.transport = transport }
         if let sessions {
             guard sessions > 0 else { throw CommandFailure.badInput("--sessions must be positive") }
             profile.sessions = sessions
@@ -375,6 +394,9 @@ struct RunCommand: AsyncParsableCommand {
         if rate != nil, ramp != nil { throw CommandFailure.badInput("give either --rate or --ramp, not both") }
         if let rate {
             guard rate > 0 else { throw CommandFailure.badInput("--rate must be positive") }
+            guard ArrivalSchedule.rateRange.contains(rate) else {
+                throw CommandFailure.badInput("--rate \(rate): must be \(ArrivalSchedule.rateRangeText) sessions per second")
+            }
             profile.arrival = .rate(rate)
         }
         if let ramp = try parseDuration(ramp, "ramp") { profile.arrival = .ramp(nanoseconds: ramp) }
@@ -387,11 +409,8 @@ struct RunCommand: AsyncParsableCommand {
             profile.keepAlive = value
         }
         if let tls {
-            guard let version = BGBTLSOptions.Version(rawValue: tls) else {
-                throw CommandFailure.badInput("--tls \(tls): use 1.0, 1.1, 1.2 or 1.3")
-            }
-            profile.tls.minimumVersion = version
-            profile.tls.maximumVersion = version
+            profile.tls.minimumVersion = tls
+            profile.tls.maximumVersion = tls
         }
         if let identities { profile.identities = identities }
         if !sourceAddress.isEmpty {
@@ -406,6 +425,7 @@ struct RunCommand: AsyncParsableCommand {
         if let triggerURL { profile.triggerURL = triggerURL }
         profile.thresholds += threshold
         if let output { profile.output = output }
+        try sessionOptions.apply(to: &profile)
     }
 
     /// Makes sure the pool holds the plan's identities (generating the default pool if needed)
@@ -424,13 +444,13 @@ struct RunCommand: AsyncParsableCommand {
             var pool: IdentityPool
             if let explicit {
                 guard FileManager.default.fileExists(atPath: explicit + "/manifest.json") else {
-                    throw CommandFailure.badInput("identity pool \(explicit): no manifest.json (create it with `bgbfleet identities generate --count \(profile.sessions) --out \(explicit)`)")
+                    throw CommandFailure.badInput("identity pool \(explicit): no manifest.json (create it with `bgbfleet identities generate --count \(profile.sessions) --identities \(explicit)`)")
                 }
                 pool = try IdentityPool.open(at: directory)
                 if pool.count < profile.sessions {
                     throw CommandFailure.badInput(
                         "\(profile.sessions) sessions need \(profile.sessions) identities; the pool \(explicit) has \(pool.count): "
-                            + "run `bgbfleet identities generate --count \(profile.sessions) --out \(explicit)`"
+                            + "run `bgbfleet identities generate --count \(profile.sessions) --identities \(explicit)`"
                     )
                 }
             } else {

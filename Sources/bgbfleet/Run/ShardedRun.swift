@@ -96,6 +96,8 @@ struct ShardedRun {
         let live = LiveViewPrinter(enabled: !quiet)
         var previous = CounterSnapshot()
         var lastLine = ""
+        // The most sessions signed in at once across the shards (sampled once a second).
+        var peakSignedIn: Int64 = 0
         while children.contains(where: { $0.isRunning }) {
             try await Task.sleep(nanoseconds: 1_000_000_000)
             let snapshot = statuses.withLockedValue { $0 }
@@ -110,6 +112,7 @@ struct ShardedRun {
                 }
                 elapsed = max(elapsed, status.elapsed)
             }
+            peakSignedIn = max(peakSignedIn, counters[state: .signedIn])
             let interval = IntervalRecord(start: elapsed - 1, length: 1, histograms: [.response: response], counters: counters)
             lastLine =
                 LiveLine.render(elapsed: elapsed, interval: interval, previous: previous, total: profile.sessions)
@@ -118,7 +121,13 @@ struct ShardedRun {
             previous = counters
         }
         live.show(lastLine, final: true)
-        let failed = children.enumerated().filter { $0.element.terminationStatus != 0 }
+        // A shard that was interrupted (130 SIGINT, 143 SIGTERM, from us or from the terminal)
+        // still wrote its reports: merge them and mark the run interrupted.
+        let interruptedStatuses: Set<Int32> = [128 + SIGINT, 128 + SIGTERM]
+        let interruptedShards = children.filter { $0.terminationReason == .exit && interruptedStatuses.contains($0.terminationStatus) }
+        let failed = children.enumerated().filter {
+            $0.element.terminationStatus != 0 && !($0.element.terminationReason == .exit && interruptedStatuses.contains($0.element.terminationStatus))
+        }
         if !failed.isEmpty {
             throw CommandFailure.runFailed(
                 "shard process(es) \(failed.map { "\($0.offset) (exit \($0.element.terminationStatus))" }.joined(separator: ", ")) failed; "
@@ -135,9 +144,11 @@ struct ShardedRun {
         } catch {
             throw CommandFailure.runFailed("cannot read a shard's report: \(error)")
         }
-        let merged: RunReport
+        var merged: RunReport
         do {
             merged = try RunReport.merge(reports)
+            if signals.received != nil || !interruptedShards.isEmpty { merged.summary.interrupted = true }
+            if peakSignedIn > 0 { merged.summary.peakSignedIn = peakSignedIn }
             try merged.write(to: output)
         } catch {
             throw CommandFailure.runFailed("cannot merge the shards' reports into \(output.path): \(error)")
@@ -148,6 +159,12 @@ struct ShardedRun {
         if !results.isEmpty { print(ThresholdTable.render(results)) }
         print("reports: \(output.path) (merged from \(processes) shards under shard-N/)")
         if let html { print("report: \(html.path)") }
+        if merged.summary.interrupted {
+            // Our own signal decides the status; else the first interrupted shard's (130 or 143).
+            let status = signals.exitStatus ?? interruptedShards.first?.terminationStatus ?? 128 + SIGINT
+            stderrLine("bgbfleet: the run was interrupted; its reports cover the \(String(format: "%.1f", merged.summary.durationSeconds)) s it ran")
+            throw ExitCode(status)
+        }
         if results.contains(where: { !$0.passed }) { throw ExitCode(ExitStatus.thresholdFailed) }
     }
 }
