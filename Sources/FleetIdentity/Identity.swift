@@ -53,11 +53,34 @@ public struct Identity: Sendable, Hashable {
     /// The fully qualified name used in registration discovery data (`<NetBIOS>.sim.invalid`).
     public var fqdn: String { netbiosName + ".sim.invalid" }
 
-    /// The NetBIOS name the pool gives identity `index`: `BGBSIM` + the index zero-padded to
-    /// 7 digits (`BGBSIM0000042`); indexes up to 99,999,999 stay within 15 characters.
-    public static func netbiosName(forIndex index: Int) -> String {
+    /// The name prefix of a pool that names none: `BGBSIM`.
+    public static let defaultNamePrefix = "BGBSIM"
+
+    /// The longest name prefix: with 8 digits (indexes up to 99,999,999) a name stays within
+    /// NetBIOS's 15 characters.
+    public static let maximumNamePrefixLength = 7
+
+    /// The NetBIOS name the pool gives identity `index`: the pool's prefix (default `BGBSIM`) +
+    /// the index zero-padded to 7 digits (`BGBSIM0000042`); indexes up to 99,999,999 stay within
+    /// 15 characters.
+    public static func netbiosName(forIndex index: Int, prefix: String = defaultNamePrefix) -> String {
         precondition(index >= 0 && index < IdentityPool.maximumCount, "identity index out of range")
+        precondition(checkNamePrefix(prefix) == nil, "invalid name prefix \(prefix)")
         let digits = String(index)
-        return "BGBSIM" + String(repeating: "0", count: max(0, 7 - digits.count)) + digits
+        return prefix + String(repeating: "0", count: max(0, 7 - digits.count)) + digits
+    }
+
+    /// Why `prefix` cannot start the pool's NetBIOS names, or nil when it can: 1 to 7 characters,
+    /// upper-case letters, digits and `-`, starting with a letter (what a site's collection query
+    /// rule `Name like "PREFIX%"` then finds).
+    public static func checkNamePrefix(_ prefix: String) -> String? {
+        guard (1...maximumNamePrefixLength).contains(prefix.count) else {
+            return "must have 1 to \(maximumNamePrefixLength) characters (the index adds 7 or 8 digits; NetBIOS names have at most 15)"
+        }
+        guard prefix.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else {
+            return "may hold only upper-case letters A-Z, digits and -"
+        }
+        guard let first = prefix.unicodeScalars.first, ("A"..."Z").contains(first) else { return "must start with a letter" }
+        return nil
     }
 }

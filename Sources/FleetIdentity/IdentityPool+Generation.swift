@@ -152,7 +152,7 @@ extension IdentityPool {
             for index in piece.indexes {
                 if run.shouldStop { return }
                 do {
-                    try Identity.generate(index: index, keyType: keyType, issuer: issuer).appendRecord(to: &records)
+                    try Identity.generate(index: index, keyType: keyType, namePrefix: namePrefix, issuer: issuer).appendRecord(to: &records)
                 } catch {
                     run.fail(error)
                     return

@@ -29,7 +29,7 @@ extension IdentityPool {
                 Identity(
                     index: index,
                     mintedSMSID: .random(),
-                    netbiosName: Identity.netbiosName(forIndex: index),
+                    netbiosName: Identity.netbiosName(forIndex: index, prefix: namePrefix),
                     smsCertificate: certificates[index - start]
                 ).appendRecord(to: &payload)
             }

@@ -46,6 +46,8 @@ public struct IdentityPool: Sendable {
     public var created: Date { manifest.created }
     /// Identities per chunk file.
     public var chunkSize: Int { manifest.chunkSize }
+    /// The NetBIOS name prefix of the pool's identities (`BGBSIM` unless chosen at creation).
+    public var namePrefix: String { manifest.namePrefix ?? Identity.defaultNamePrefix }
     /// The target count of a generation that has not finished, if any (interrupted or running).
     public var unfinishedGenerationCount: Int? { manifest.generatingCount }
 
@@ -93,9 +95,11 @@ public struct IdentityPool: Sendable {
     ///   ``IdentityPoolError/directoryMissing(path:)``, ``IdentityPoolError/notADirectory(path:)``,
     ///   ``IdentityPoolError/directoryNotWritable(path:reason:)``.
     public static func create(
-        at directory: URL, keyType: IdentityKeyType, chunkSize: Int = IdentityPool.defaultChunkSize
+        at directory: URL, keyType: IdentityKeyType, chunkSize: Int = IdentityPool.defaultChunkSize,
+        namePrefix: String = Identity.defaultNamePrefix
     ) throws -> IdentityPool {
         precondition(chunkSize >= 1 && chunkSize <= maximumChunkSize, "chunk size out of range")
+        if let problem = Identity.checkNamePrefix(namePrefix) { throw IdentityPoolError.invalidNamePrefix(namePrefix, reason: problem) }
         let path = directory.standardizedFileURL.path
         let manifestPath = path + "/manifest.json"
         switch PoolFileSystem.entry(at: path) {
@@ -120,7 +124,8 @@ public struct IdentityPool: Sendable {
             directory: URL(fileURLWithPath: path, isDirectory: true),
             manifest: PoolManifest(
                 formatVersion: formatVersion, count: 0, keyType: keyType, created: created,
-                chunkSize: chunkSize, generatingCount: nil))
+                chunkSize: chunkSize, generatingCount: nil,
+                namePrefix: namePrefix == Identity.defaultNamePrefix ? nil : namePrefix))
         try PoolFileSystem.ensurePrivateDirectory(pool.identitiesPath)
         try PoolFileSystem.ensurePrivateDirectory(pool.registrationsPath)
         try pool.writeManifest()
@@ -154,7 +159,7 @@ public struct IdentityPool: Sendable {
     /// - Throws: ``IdentityPoolError/keyTypeMismatch(path:pool:requested:)`` and the errors
     ///   of ``open(at:)`` and ``create(at:keyType:chunkSize:)``.
     public static func openOrCreate(
-        at directory: URL, keyType: IdentityKeyType?, chunkSize: Int = IdentityPool.defaultChunkSize
+        at directory: URL, keyType: IdentityKeyType?, chunkSize: Int = IdentityPool.defaultChunkSize, namePrefix: String? = nil
     ) throws -> IdentityPool {
         let path = directory.standardizedFileURL.path
         if PoolFileSystem.entry(at: path) == .directory, PoolFileSystem.entry(at: path + "/manifest.json") != .missing {
@@ -162,9 +167,12 @@ public struct IdentityPool: Sendable {
             if let keyType, keyType != pool.keyType {
                 throw IdentityPoolError.keyTypeMismatch(path: pool.manifestPath, pool: pool.keyType, requested: keyType)
             }
+            if let namePrefix, namePrefix != pool.namePrefix {
+                throw IdentityPoolError.namePrefixMismatch(path: pool.manifestPath, pool: pool.namePrefix, requested: namePrefix)
+            }
             return pool
         }
-        return try create(at: directory, keyType: keyType ?? .rsa2048, chunkSize: chunkSize)
+        return try create(at: directory, keyType: keyType ?? .rsa2048, chunkSize: chunkSize, namePrefix: namePrefix ?? Identity.defaultNamePrefix)
     }
 
     func writeManifest() throws {

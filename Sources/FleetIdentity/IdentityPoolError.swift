@@ -32,6 +32,10 @@ public enum IdentityPoolError: Error, Sendable, Equatable, CustomStringConvertib
     case chunkCorrupt(path: String, reason: String)
     /// Reading or writing a file failed.
     case ioFailed(path: String, reason: String)
+    /// A NetBIOS name prefix that cannot be used.
+    case invalidNamePrefix(String, reason: String)
+    /// The pool's identities were named with another prefix.
+    case namePrefixMismatch(path: String, pool: String, requested: String)
 
     public var description: String {
         switch self {
@@ -65,6 +69,10 @@ public enum IdentityPoolError: Error, Sendable, Equatable, CustomStringConvertib
             return "chunk file \(path) is corrupt: \(reason); delete it and run `bgbfleet identities generate` again to regenerate that chunk (its identities will be new)"
         case .ioFailed(let path, let reason):
             return "I/O error on \(path): \(reason)"
+        case .invalidNamePrefix(let prefix, let reason):
+            return "name prefix \(prefix) \(reason)"
+        case .namePrefixMismatch(let path, let pool, let requested):
+            return "the pool (\(path)) names its identities \(pool)…; it cannot be extended with \(requested)…: use --name-prefix \(pool) or another directory"
         }
     }
 }

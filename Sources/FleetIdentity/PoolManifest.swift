@@ -16,6 +16,9 @@ struct PoolManifest: Codable, Equatable, Sendable {
     var created: Date
     var chunkSize: Int
     var generatingCount: Int?
+    /// The NetBIOS name prefix of the pool's identities (`identities generate --name-prefix`);
+    /// absent in pools made before it could be chosen: `BGBSIM`.
+    var namePrefix: String?
 
     private struct VersionProbe: Decodable {
         var formatVersion: Int
@@ -46,6 +49,9 @@ struct PoolManifest: Codable, Equatable, Sendable {
         }
         guard manifest.chunkSize >= 1, manifest.chunkSize <= IdentityPool.maximumChunkSize else {
             throw IdentityPoolError.manifestUnreadable(path: path, reason: "chunkSize \(manifest.chunkSize) out of range")
+        }
+        if let prefix = manifest.namePrefix, let problem = Identity.checkNamePrefix(prefix) {
+            throw IdentityPoolError.manifestUnreadable(path: path, reason: "namePrefix \(prefix) \(problem)")
         }
         return manifest
     }

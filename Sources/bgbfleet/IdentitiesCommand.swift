@@ -58,10 +58,21 @@ extension IdentitiesCommand {
         @Option(help: "Worker threads (default: the number of cores).")
         var jobs: Int?
 
+        @Option(
+            help: ArgumentHelp(
+                "The NetBIOS name prefix of a new pool's clients (1-7 of A-Z, 0-9, -; default BGBSIM): how the site recognises them, e.g. a collection query rule Name like \"PREFIX%\". An existing pool keeps its own.",
+                valueName: "prefix"
+            )
+        )
+        var namePrefix: String?
+
         @OptionGroup(title: "PKI")
         var issuerOptions: IdentityIssuerOptions
 
         func validate() throws {
+            if let namePrefix, let problem = Identity.checkNamePrefix(namePrefix) {
+                throw ValidationError("--name-prefix \(namePrefix) \(problem)")
+            }
             guard count >= 0, count <= IdentityPool.maximumCount else {
                 throw ValidationError("--count must be between 0 and \(IdentityPool.maximumCount)")
             }
@@ -73,11 +84,11 @@ extension IdentitiesCommand {
         func run() async throws {
             let issuer = try issuerOptions.issuer()
             let directory = URL(fileURLWithPath: out)
-            var pool = try poolCall(out) { try IdentityPool.openOrCreate(at: directory, keyType: key?.keyType) }
+            var pool = try poolCall(out) { try IdentityPool.openOrCreate(at: directory, keyType: key?.keyType, namePrefix: namePrefix) }
             let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
             let already = pool.count
             let kind = issuer.map { "PKI certificates issued by \($0.certificate.subject)" } ?? "self-signed SMS certificates"
-            stderr("generating identities into \(pool.directory.path): \(count) wanted, \(already) complete, key \(pool.keyType), \(kind), \(workers) jobs")
+            stderr("generating identities into \(pool.directory.path): \(count) wanted, \(already) complete, key \(pool.keyType), \(kind), names \(pool.namePrefix)…, \(workers) jobs")
 
             let stop = GenerationStopFlag()
             signal(SIGINT, SIG_IGN)
