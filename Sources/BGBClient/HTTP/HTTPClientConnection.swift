@@ -28,9 +28,14 @@ public struct HTTPClientTLS: Sendable {
 /// method may be called from any thread; answers complete on the connection's event loop.
 public struct HTTPClientConnection: Sendable {
     public let channel: Channel
+    /// The first error that brought the connection down (a refused server certificate, a
+    /// timeout…): a request written after the close fails with it, not with "I/O on closed
+    /// channel". Touched on the channel's event loop only.
+    let failure: NIOLoopBoundBox<(any Error)?>
 
-    init(channel: Channel) {
+    init(channel: Channel, failure: NIOLoopBoundBox<(any Error)?>) {
         self.channel = channel
+        self.failure = failure
     }
 
     /// Connects on `eventLoop` (TCP, then TLS when `tls` is given: the handshake runs with the
@@ -42,6 +47,7 @@ public struct HTTPClientConnection: Sendable {
         maximumHeadSize: Int = 16 * 1024,
         maximumBodySize: Int = 1 << 20
     ) -> EventLoopFuture<HTTPClientConnection> {
+        let failure = NIOLoopBoundBox.makeEmptyBox(valueType: (any Error).self, eventLoop: eventLoop)
         var bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(endpoint.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -56,7 +62,7 @@ public struct HTTPClientConnection: Sendable {
                             HTTPClientResponseDecoder(maximumHeadSize: maximumHeadSize, maximumBodySize: maximumBodySize)
                         )
                     )
-                    try sync.addHandler(HTTPClientRequestHandler())
+                    try sync.addHandler(HTTPClientRequestHandler(failure: failure))
                 }
             }
         if let source = endpoint.sourceAddress {
@@ -68,7 +74,7 @@ public struct HTTPClientConnection: Sendable {
             #endif
             bootstrap = bootstrap.bind(to: source)
         }
-        return bootstrap.connect(to: endpoint.address).map { HTTPClientConnection(channel: $0) }
+        return bootstrap.connect(to: endpoint.address).map { HTTPClientConnection(channel: $0, failure: failure) }
     }
 
     /// Writes a request and returns its answer.
@@ -93,9 +99,11 @@ public struct HTTPClientConnection: Sendable {
             response: response
         )
         let writePromise = channel.eventLoop.makePromise(of: Void.self)
+        let failure = self.failure
         writePromise.futureResult.whenComplete { result in
-            // A write that never reached the handler (closed channel) still fails the answer.
-            if case .failure(let error) = result { response.fail(error) }
+            // A write that never reached the handler (closed channel) still fails the answer, with
+            // what closed the connection when that is known.
+            if case .failure(let error) = result { response.fail(failure.value ?? error) }
             written?.completeWith(result)
         }
         channel.writeAndFlush(outbound, promise: writePromise)
@@ -156,6 +164,12 @@ final class HTTPClientRequestHandler: ChannelDuplexHandler {
     private var pending = CircularBuffer<Pending>(initialCapacity: 2)
     /// Set once the connection is going away: later writes fail at once.
     private var failure: Error?
+    /// The first error, kept for writes that arrive after this handler is gone (``HTTPClientConnection/failure``).
+    private let firstError: NIOLoopBoundBox<(any Error)?>
+
+    init(failure: NIOLoopBoundBox<(any Error)?>) {
+        self.firstError = failure
+    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
@@ -202,6 +216,7 @@ final class HTTPClientRequestHandler: ChannelDuplexHandler {
 
     private func fail(_ error: Error, context: ChannelHandlerContext) {
         if failure == nil { failure = error }
+        if firstError.value == nil { firstError.value = error }
         failPending(error)
         context.close(promise: nil)
     }
