@@ -209,6 +209,7 @@ let package = Package(
             dependencies: [
                 "bgbfleet",
                 "TestSupport",
+                "FleetMetrics",
             ]
         ),
         .testTarget(

@@ -13,6 +13,7 @@ struct BGBFleetCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self,
+            WorkerCommand.self,
             MPSimCommand.self,
             IdentitiesCommand.self,
             InspectCommand.self,

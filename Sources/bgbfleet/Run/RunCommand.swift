@@ -86,8 +86,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Serve live counters and latency quantiles as Prometheus metrics on ADDR:PORT (GET /metrics).")
     var prometheus: String?
 
-    @Option(help: "Run the plan as N processes on this host (identities and source addresses split), with one merged live view and report: how one machine gets past its per-process file limit. Without --mp every process runs its own embedded simulator.")
+    @Option(help: "Run the plan as N worker processes on this host (identities and source addresses split), coordinated as a multi-host run is, with one merged live view and report: how one machine gets past its per-process file limit. Without --mp every process runs its own embedded simulator.")
     var processes: Int?
+
+    @OptionGroup(title: "Many hosts")
+    var coordination: CoordinationOptions
 
     @Flag(help: "No live line.")
     var quiet = false
@@ -98,8 +101,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: .hidden)
     var runStart: Int64?
 
-    @Flag(help: .hidden)
-    var statusJson = false
+    /// A worker's slice pool: it holds sessions from this index on (`worker --generate-identities`).
+    @Option(help: .hidden)
+    var identityOffset: Int?
 
     /// `--shard i/N` of a shard process.
     func shardSpec() throws -> (index: Int, count: Int)? {
@@ -112,6 +116,11 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await execute(link: nil)
+    }
+
+    /// The run; `link` when this process is a worker of a coordinated run.
+    func execute(link: WorkerLink?) async throws {
         var profile = try loadProfile()
         try applyFlags(to: &profile)
         let thresholds: [Threshold]
@@ -124,6 +133,11 @@ struct RunCommand: AsyncParsableCommand {
         let shardSpec = try shardSpec()
         if let processes, processes < 1 || processes > 64 {
             throw CommandFailure.badInput("--processes \(processes): must be 1…64")
+        }
+        if link == nil, let workers = try coordination.validatedWorkers(processes: processes) {
+            profile.processes = workers
+            try await coordinate(profile: profile, workers: workers, thresholds: thresholds)
+            return
         }
         let processCount = shardSpec?.count ?? processes ?? 1
         profile.processes = processCount
@@ -152,18 +166,8 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure.badInput("preflight: \(error)")
         }
-        if shardSpec == nil, processCount > 1 {
-            let poolPath = try await ensurePool(profile: profile)
-            let arguments = Array(CommandLine.arguments.drop { $0 != "run" }.dropFirst())
-            try await ShardedRun(
-                processes: processCount,
-                profile: profile,
-                poolPath: poolPath,
-                output: URL(fileURLWithPath: profile.output ?? Self.defaultOutputDirectory()),
-                forwardedArguments: ShardedRun.forwardable(arguments),
-                prometheus: prometheus,
-                quiet: quiet
-            ).run(thresholds: thresholds)
+        if link == nil, shardSpec == nil, processCount > 1 {
+            try await coordinate(profile: profile, workers: processCount, thresholds: thresholds, localPool: ensurePool(profile: profile))
             return
         }
         let identitySource = try await loadIdentities(profile: profile, range: plan.slice)
@@ -203,23 +207,30 @@ struct RunCommand: AsyncParsableCommand {
         let endpoint = profile.transport == .http ? target.httpAddress.map { "HTTP \($0)" } ?? "HTTP" : "\(target.tcpAddress)"
         let shardLabel = shardSpec.map { " (shard \($0.index + 1)/\($0.count): \(plan.slice.count) sessions)" } ?? ""
         stderrLine("bgbfleet: \(profile.sessions) sessions (\(profile.name))\(shardLabel) → \(target.isEmbedded ? "embedded MP simulator" : target.host) \(endpoint); reports in \(directory.path)")
-        let live = LiveViewPrinter(enabled: !quiet && !statusJson)
-        let exporter = PrometheusExporter()
+        let live = LiveViewPrinter(enabled: !quiet)
+        let exporter = PrometheusExporter(mp: profile.mp ?? "embedded", runID: directory.lastPathComponent)
         var observer: (@Sendable (IntervalRecord) -> Void)?
         if prometheus != nil { observer = { exporter.update($0) } }
-        if statusJson {
-            // A shard reports to its parent on stdout.
-            let index = shardSpec?.index ?? 0
-            let started = Date()
+        if let link {
+            // A worker streams its intervals to the coordinator.
             let exporting = observer
             observer = { interval in
                 exporting?(interval)
-                let line = ShardStatus(shard: index, interval: interval, elapsed: Date().timeIntervalSince(started), final: false).line
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                link.observe(interval)
             }
         }
         var rttSource: (@Sendable () -> HistogramSnapshot)?
         if let simulator { rttSource = { simulator.rttSnapshot() } }
+        // A worker reports ready and starts at the coordinator's instant.
+        var runStart = self.runStart
+        if let link {
+            do {
+                runStart = try await link.awaitStart(sessions: plan.slice.count, loop: group.next())
+            } catch {
+                try? await simulator?.shutdown()
+                throw error
+            }
+        }
         let engine: FleetEngine
         do {
             engine = try FleetEngine(
@@ -245,6 +256,7 @@ struct RunCommand: AsyncParsableCommand {
             try? await simulator?.shutdown()
             throw CommandFailure.badInput("\(error)")
         }
+        link?.attach(engine)
         var prometheusServer: PrometheusServer?
         if let prometheus {
             guard let (host, port) = PrometheusServer.parse(prometheus) else {
@@ -374,9 +386,10 @@ struct RunCommand: AsyncParsableCommand {
                     throw CommandFailure.badInput("identity pool \(explicit): no manifest.json (create it with `bgbfleet identities generate --count \(profile.sessions) --out \(explicit)`)")
                 }
                 pool = try IdentityPool.open(at: directory)
-                if pool.count < profile.sessions {
+                let needed = identityOffset.map { range.upperBound - $0 } ?? profile.sessions
+                if pool.count < needed {
                     throw CommandFailure.badInput(
-                        "\(profile.sessions) sessions need \(profile.sessions) identities; the pool \(explicit) has \(pool.count): "
+                        "\(profile.sessions) sessions need \(needed) identities; the pool \(explicit) has \(pool.count): "
                             + "run `bgbfleet identities generate --count \(profile.sessions) --out \(explicit)`"
                     )
                 }
@@ -389,6 +402,9 @@ struct RunCommand: AsyncParsableCommand {
                     try await pool.generate(count: profile.sessions) { display.update($0) }
                     display.finish()
                 }
+            }
+            if let offset = identityOffset, !range.isEmpty {
+                return try PoolIdentitySource(pool: pool, range: (range.lowerBound - offset)..<(range.upperBound - offset), sessionOffset: offset)
             }
             return try PoolIdentitySource(pool: pool, range: range)
         } catch let error as IdentityPoolError {
