@@ -14,6 +14,7 @@ struct BGBFleetCommand: AsyncParsableCommand {
         version: BGBFleetVersion.current,
         subcommands: [
             RunCommand.self,
+            WorkerCommand.self,
             MPSimCommand.self,
             IdentitiesCommand.self,
             InspectCommand.self,

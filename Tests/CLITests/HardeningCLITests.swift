@@ -49,11 +49,19 @@ struct HardeningCLITests {
         let directory = try Self.temporaryDirectory("processes")
         defer { try? FileManager.default.removeItem(at: directory) }
         let profile = directory.appendingPathComponent("three.yaml")
-        try "processes: 3\n".write(to: profile, atomically: true, encoding: .utf8)
-        // Three shards need three Prometheus ports: the check shows the profile's value was used.
-        let result = try CLITests.run(["run", "--profile", profile.path, "--prometheus", "127.0.0.1:65534"])
-        #expect(result.status == 2)
-        #expect(result.stderr.contains("3 processes need ports up to 65536"))
+        try "processes: 3\nsessions: 3\n".write(to: profile, atomically: true, encoding: .utf8)
+        let pool = directory.appendingPathComponent("pool").path
+        let generated = try CLITests.run(["identities", "generate", "--count", "3", "--key", "p256", "--identities", pool])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        // The dry run shows the plan split as the profile asks: three worker slices.
+        let result = try CLITests.run(["run", "--profile", profile.path, "--identities", pool, "--dry-run"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("shard 3/3  sessions and identities 2..<3 (1)"))
+        #expect(!result.stdout.contains("shard 4/"))
+        // --processes wins over the profile.
+        let flag = try CLITests.run(["run", "--profile", profile.path, "--identities", pool, "--dry-run", "--processes", "1"])
+        #expect(flag.status == 0, "\(flag.stderr)")
+        #expect(!flag.stdout.contains("shard 2/"))
     }
 
     @Test("the pool flag is --identities everywhere; --out still works")

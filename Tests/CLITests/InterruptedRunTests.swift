@@ -70,10 +70,10 @@ struct InterruptedRunTests {
         #expect(summary.durationSeconds < 50)
     }
 
-    @Test("--processes 2: the parent forwards SIGINT, merges the shards' reports and exits 130")
+    @Test("--processes 2: the coordinator stops the workers on SIGINT, merges their' reports and exits 130")
     func interruptedShards() throws {
         let outcome = try Self.interruptedRun(
-            signal: SIGINT, extra: ["--processes", "2"], ready: ["shard-0/intervals.csv", "shard-1/intervals.csv"]
+            signal: SIGINT, extra: ["--processes", "2"], ready: ["worker-0/intervals.csv", "worker-1/intervals.csv"]
         )
         defer { try? FileManager.default.removeItem(at: outcome.output) }
         #expect(outcome.status == 130, "\(outcome.stderr)")
@@ -81,7 +81,7 @@ struct InterruptedRunTests {
         let merged = try RunSummary.decode(json: Data(contentsOf: outcome.output.appendingPathComponent("summary.json")))
         #expect(merged.interrupted)
         for shard in 0..<2 {
-            let summary = try RunSummary.decode(json: Data(contentsOf: outcome.output.appendingPathComponent("shard-\(shard)/summary.json")))
+            let summary = try RunSummary.decode(json: Data(contentsOf: outcome.output.appendingPathComponent("worker-\(shard)/summary.json")))
             #expect(summary.interrupted)
         }
     }

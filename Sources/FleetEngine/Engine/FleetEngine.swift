@@ -103,8 +103,11 @@ public final class FleetEngine: Sendable {
     public init(options: Options, group: EventLoopGroup) throws(FleetConfigurationError) {
         self.options = options
         self.group = group
-        // One counter shard per event loop: sessions count into their loop's shard.
-        self.metrics = FleetMetrics(counterShards: max(1, Array(group.makeIterator()).count))
+        // One counter shard per event loop: sessions count into their loop's shard. Intervals
+        // count from the shared start instant when there is one, so the workers' intervals of a
+        // multi-process run fall on one grid.
+        let startTime = options.runStartEpochNanoseconds.map { Date(timeIntervalSince1970: Double($0) / 1e9) } ?? Date()
+        self.metrics = FleetMetrics(startTime: startTime, counterShards: max(1, Array(group.makeIterator()).count))
         self.plan = FleetPlan(
             sessionCount: options.profile.sessions,
             arrival: options.profile.arrival,

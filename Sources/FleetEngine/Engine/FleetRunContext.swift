@@ -141,7 +141,7 @@ extension FleetIdentitySource {
 extension PoolIdentitySource {
     /// The identity's own key: RSA as ConfigMgr signs, or P-256 (accepted by the simulator only).
     public func payloadSigner(for index: Int) throws -> BGBPayloadSigner {
-        let identity = identities[index - (identities.first?.index ?? 0)]
+        let identity = identity(forSession: index)
         return try BGBPayloadSigner(privateKeyDER: identity.smsCertificate.privateKeyDER)
     }
 }

@@ -141,12 +141,15 @@ extension ReportData {
         }
     }
 
-    /// The summaries of `shard-N/` subdirectories (written by `run --processes`), by N.
+    /// The summaries of `worker-N/` subdirectories (written by `run --processes` and
+    /// `run --workers`; `shard-N/` by earlier versions), by N.
     private static func loadParts(_ directory: URL) throws(RunReportError) -> [Part] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         let shards = names.compactMap { name -> (Int, String)? in
-            guard name.hasPrefix("shard-"), let index = Int(name.dropFirst(6)) else { return nil }
-            return (index, name)
+            for prefix in ["worker-", "shard-"] where name.hasPrefix(prefix) {
+                if let index = Int(name.dropFirst(prefix.count)) { return (index, name) }
+            }
+            return nil
         }.sorted { $0.0 < $1.0 }
         var parts: [Part] = []
         for (_, name) in shards {

@@ -96,11 +96,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Serve live counters and latency quantiles as Prometheus metrics on ADDR:PORT (GET /metrics).")
     var prometheus: String?
 
-    @Option(help: "Run the plan as N processes on this host (identities and source addresses split), with one merged live view and report: how one machine gets past its per-process file limit. Without --mp every process runs its own embedded simulator.")
+    @Option(help: "Run the plan as N worker processes on this host (identities and source addresses split), coordinated as a multi-host run is, with one merged live view and report: how one machine gets past its per-process file limit. Without --mp every process runs its own embedded simulator.")
     var processes: Int?
 
     @OptionGroup(title: "Security")
     var security: RunSecurityOptions
+
+    @OptionGroup(title: "Many hosts")
+    var coordination: CoordinationOptions
 
     @Flag(help: "No live line.")
     var quiet = false
@@ -114,8 +117,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: .hidden)
     var runStart: Int64?
 
-    @Flag(help: .hidden)
-    var statusJson = false
+    /// A worker's slice pool: it holds sessions from this index on (`worker --generate-identities`).
+    @Option(help: .hidden)
+    var identityOffset: Int?
 
     /// `--shard i/N` of a shard process.
     func shardSpec() throws -> (index: Int, count: Int)? {
@@ -128,6 +132,11 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await execute(link: nil)
+    }
+
+    /// The run; `link` when this process is a worker of a coordinated run.
+    func execute(link: WorkerLink?) async throws {
         var profile = try loadProfile()
         // A built-in profile's thresholds are defaults: they never fail for lack of data.
         let builtInThresholds = self.profile == nil ? profile.thresholds.count : 0
@@ -157,11 +166,9 @@ struct RunCommand: AsyncParsableCommand {
                 throw CommandFailure.badInput("--prometheus \(prometheus): cannot resolve \(host): \(error)")
             }
         }
-        // The profile's `processes:` counts like the flag (the flag wins).
-        let processCount = shardSpec?.count ?? processes ?? profile.processes
-        if shardSpec == nil, processCount > 1, let prometheus, let (_, port) = PrometheusServer.parse(prometheus), port + processCount - 1 > 65535 {
-            throw CommandFailure.badInput("--prometheus \(prometheus): shard i listens on port \(port)+i; \(processCount) processes need ports up to \(port + processCount - 1)")
-        }
+        // Workers on other hosts (`--workers`), else the profile's `processes:` counts like the flag (the flag wins).
+        let remoteWorkers = link == nil ? try coordination.validatedWorkers(processes: processes) : nil
+        let processCount = remoteWorkers ?? shardSpec?.count ?? processes ?? profile.processes
         profile.processes = processCount
 
         // Preflight before anything connects.
@@ -189,12 +196,13 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure.badInput("preflight: \(error)")
         }
-        // Against a real site, the fleet's ResourceIDs (the parent resolves them; shards read the cache).
+        // Against a real site, the fleet's ResourceIDs (the coordinating process resolves them and
+        // caches them in the pool; workers read the cache).
         var siteResourceIDs: [UInt32?]?
         var siteTriggers: [TriggerPlan] = []
         if profile.mp != nil, profile.triggerURL != nil, !profile.triggers.isEmpty || profile.mpOnlinePoll > 0 {
             let poolPath = site.dryRun ? (profile.identities ?? Self.defaultPoolDirectory()) : try await ensurePool(profile: profile)
-            let ids = try await Self.siteResourceIDs(profile: profile, poolPath: poolPath, cacheOnly: shardSpec != nil) { stderrLine($0) }
+            let ids = try await Self.siteResourceIDs(profile: profile, poolPath: poolPath, cacheOnly: shardSpec != nil || link != nil) { stderrLine($0) }
             siteResourceIDs = ids
             siteTriggers = try Self.triggerPlans(profile: profile, resourceIDs: ids, known: nil, collectionIsFleet: false, allowSiteWide: site.allowSiteWideTriggers)
         }
@@ -203,18 +211,9 @@ struct RunCommand: AsyncParsableCommand {
                              triggers: profile.mp == nil ? nil : siteTriggers, resolved: siteResourceIDs?.compactMap { $0 }.count).render(), terminator: "")
             return
         }
-        if shardSpec == nil, processCount > 1 {
-            let poolPath = try await ensurePool(profile: profile)
-            let arguments = Array(CommandLine.arguments.drop { $0 != "run" }.dropFirst())
-            try await ShardedRun(
-                processes: processCount,
-                profile: profile,
-                poolPath: poolPath,
-                output: URL(fileURLWithPath: profile.output ?? Self.defaultOutputDirectory()),
-                forwardedArguments: ShardedRun.forwardable(arguments),
-                prometheus: prometheus,
-                quiet: quiet
-            ).run(thresholds: thresholds)
+        if link == nil, shardSpec == nil, processCount > 1 || remoteWorkers != nil {
+            let localPool: String? = remoteWorkers == nil ? try await ensurePool(profile: profile) : nil
+            try await coordinate(profile: profile, workers: processCount, thresholds: thresholds, localPool: localPool)
             return
         }
         let identitySource = try await loadIdentities(profile: profile, range: plan.slice)
@@ -266,23 +265,30 @@ struct RunCommand: AsyncParsableCommand {
         stderrLine("bgbfleet: \(profile.sessions) sessions (\(profile.name))\(shardLabel) → \(simulator != nil ? "embedded MP simulator" : target.host) \(endpoint); reports in \(directory.path)")
         stderrLine("bgbfleet: " + profile.tls.validationSummary)
         if profile.triggerTLS == .insecure, !profile.triggers.isEmpty { stderrLine("bgbfleet: " + profile.triggerTLS.description) }
-        let live = LiveViewPrinter(enabled: !quiet && !statusJson)
-        let exporter = PrometheusExporter()
+        let live = LiveViewPrinter(enabled: !quiet)
+        let exporter = PrometheusExporter(mp: profile.mp ?? "embedded", runID: directory.lastPathComponent)
         var observer: (@Sendable (IntervalRecord) -> Void)?
         if prometheus != nil { observer = { exporter.update($0) } }
-        if statusJson {
-            // A shard reports to its parent on stdout.
-            let index = shardSpec?.index ?? 0
-            let started = Date()
+        if let link {
+            // A worker streams its intervals to the coordinator.
             let exporting = observer
             observer = { interval in
                 exporting?(interval)
-                let line = ShardStatus(shard: index, interval: interval, elapsed: Date().timeIntervalSince(started), final: false).line
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                link.observe(interval)
             }
         }
         var rttSource: (@Sendable () -> HistogramSnapshot)?
         if let simulator { rttSource = { simulator.rttSnapshot() } }
+        // A worker reports ready and starts at the coordinator's instant.
+        var runStart = self.runStart
+        if let link {
+            do {
+                runStart = try await link.awaitStart(sessions: plan.slice.count, loop: group.next())
+            } catch {
+                try? await simulator?.shutdown()
+                throw error
+            }
+        }
         let engine: FleetEngine
         do {
             engine = try FleetEngine(
@@ -312,6 +318,7 @@ struct RunCommand: AsyncParsableCommand {
             try? await simulator?.shutdown()
             throw CommandFailure.badInput("\(error)")
         }
+        link?.attach(engine)
         var prometheusServer: PrometheusServer?
         if let prometheus {
             guard let (host, port) = PrometheusServer.parse(prometheus) else {
@@ -447,9 +454,10 @@ struct RunCommand: AsyncParsableCommand {
                     throw CommandFailure.badInput("identity pool \(explicit): no manifest.json (create it with `bgbfleet identities generate --count \(profile.sessions) --identities \(explicit)`)")
                 }
                 pool = try IdentityPool.open(at: directory)
-                if pool.count < profile.sessions {
+                let needed = identityOffset.map { range.upperBound - $0 } ?? profile.sessions
+                if pool.count < needed {
                     throw CommandFailure.badInput(
-                        "\(profile.sessions) sessions need \(profile.sessions) identities; the pool \(explicit) has \(pool.count): "
+                        "\(profile.sessions) sessions need \(needed) identities; the pool \(explicit) has \(pool.count): "
                             + "run `bgbfleet identities generate --count \(profile.sessions) --identities \(explicit)`"
                     )
                 }
@@ -462,6 +470,9 @@ struct RunCommand: AsyncParsableCommand {
                     try await pool.generate(count: profile.sessions) { display.update($0) }
                     display.finish()
                 }
+            }
+            if let offset = identityOffset, !range.isEmpty {
+                return try PoolIdentitySource(pool: pool, range: (range.lowerBound - offset)..<(range.upperBound - offset), sessionOffset: offset)
             }
             return try PoolIdentitySource(pool: pool, range: range)
         } catch let error as IdentityPoolError {

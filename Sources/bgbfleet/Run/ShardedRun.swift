@@ -1,30 +1,17 @@
-import ArgumentParser
-import FleetEngine
-import FleetMetrics
 import Foundation
 import NIOConcurrencyHelpers
 
-/// `bgbfleet run --processes N`: the plan runs as N shard processes of this binary on this host
-/// (identities and source addresses split deterministically by the plan), with one merged live
-/// view and one merged report. How one machine gets past the per-process file limit.
-///
-/// Each shard is a full `bgbfleet run --shard i/N`: against an MP given with `--mp` all shards
-/// share its connection and the first shard sends the triggers (the others time the same
-/// schedule); without `--mp` each shard runs its own embedded simulator on its own ports, which is
-/// how the simulator scales past one process too.
-struct ShardedRun {
-    let processes: Int
-    let profile: FleetProfile
-    let poolPath: String
-    let output: URL
-    let forwardedArguments: [String]
-    let prometheus: String?
-    let quiet: Bool
-
-    /// Removes the options the parent owns from its own command line.
+/// `bgbfleet run --processes N`: N local `bgbfleet worker` processes of this binary, coordinated
+/// by this process exactly as workers on other hosts are (the same protocol over loopback).
+enum ShardedRun {
+    /// Removes the options the coordinator owns from its own command line; the rest go to every
+    /// worker.
     static func forwardable(_ arguments: [String]) -> [String] {
-        let owned: Set<String> = ["--processes", "--output", "--identities", "--prometheus", "--shard", "--run-start"]
-        let ownedFlags: Set<String> = ["--quiet", "--status-json"]
+        let owned: Set<String> = [
+            "--processes", "--output", "--identities", "--prometheus", "--shard", "--run-start", "--profile",
+            "--workers", "--listen", "--register-timeout", "--tolerate-worker-loss",
+        ]
+        let ownedFlags: Set<String> = ["--quiet"]
         var result: [String] = []
         var index = 0
         while index < arguments.count {
@@ -44,128 +31,40 @@ struct ShardedRun {
         return result
     }
 
-    func run(thresholds: [Threshold]) async throws {
+    /// Starts `count` workers of this binary against the coordinator on `port`; their output is
+    /// forwarded to stderr, prefixed.
+    static func spawnWorkers(count: Int, port: Int) throws -> [Process] {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let runStart = Int64(Date().timeIntervalSince1970 * 1e9) + 2_000_000_000 + Int64(processes) * 200_000_000
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        stderrLine("bgbfleet: \(profile.sessions) sessions (\(profile.name)) as \(processes) processes; reports in \(output.path)")
-
-        let statuses = NIOLockedValueBox([Int: ShardStatus]())
         var children: [Process] = []
-        for shard in 0..<processes {
+        for index in 0..<count {
             let process = Process()
             process.executableURL = executable
-            var arguments = ["run"] + forwardedArguments
-            arguments += [
-                "--shard", "\(shard)/\(processes)", "--run-start", String(runStart),
-                "--output", output.appendingPathComponent("shard-\(shard)").path, "--identities", poolPath,
-                "--status-json",
-            ]
-            if let prometheus, let (host, port) = PrometheusServer.parse(prometheus) {
-                arguments += ["--prometheus", "\(host):\(port + shard)"]
-            }
-            process.arguments = arguments
-            let stdout = Pipe()
-            let stderr = Pipe()
-            process.standardOutput = stdout
-            process.standardError = stderr
+            process.arguments = ["worker", "--coordinator", "127.0.0.1:\(port)", "--index", String(index), "--connect-timeout", "30s"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
             let lines = LineSplitter()
-            stdout.fileHandleForReading.readabilityHandler = { handle in
-                for line in lines.feed(handle.availableData) {
-                    if let status = ShardStatus.parse(line) {
-                        statuses.withLockedValue { $0[status.shard] = status }
-                    }
-                }
-            }
-            let errorLines = LineSplitter()
-            stderr.fileHandleForReading.readabilityHandler = { handle in
-                for line in errorLines.feed(handle.availableData) where !line.isEmpty {
-                    stderrLine("[shard \(shard)] \(line)")
+            output.fileHandleForReading.readabilityHandler = { handle in
+                for line in lines.feed(handle.availableData) where !line.isEmpty {
+                    stderrLine("[worker \(index)] \(line)")
                 }
             }
             try process.run()
             children.append(process)
         }
-        let pids = children.map(\.processIdentifier)
-        let signals = SignalHandler {
-            for pid in pids { kill(pid, SIGINT) }
-        }
-        defer { signals.cancel() }
+        return children
+    }
 
-        // The merged live line, once a second, until every shard has exited.
-        let live = LiveViewPrinter(enabled: !quiet)
-        var previous = CounterSnapshot()
-        var lastLine = ""
-        // The most sessions signed in at once across the shards (sampled once a second).
-        var peakSignedIn: Int64 = 0
-        while children.contains(where: { $0.isRunning }) {
-            try await Task.sleep(nanoseconds: 1_000_000_000)
-            let snapshot = statuses.withLockedValue { $0 }
-            guard !snapshot.isEmpty else { continue }
-            var counters = CounterSnapshot()
-            var response = HistogramSnapshot()
-            var elapsed = 0.0
-            for status in snapshot.values {
-                counters.merge(status.counters)
-                if let text = status.response, let histogram = try? HistogramSnapshot.decodeCompressedBase64(text) {
-                    response.merge(histogram)
-                }
-                elapsed = max(elapsed, status.elapsed)
-            }
-            peakSignedIn = max(peakSignedIn, counters[state: .signedIn])
-            let interval = IntervalRecord(start: elapsed - 1, length: 1, histograms: [.response: response], counters: counters)
-            lastLine =
-                LiveLine.render(elapsed: elapsed, interval: interval, previous: previous, total: profile.sessions)
-                + " | \(snapshot.count)/\(processes) shards"
-            live.show(lastLine, final: false)
-            previous = counters
+    /// Waits (bounded) for the workers to exit, then kills any left.
+    static func reap(_ children: [Process], within seconds: Double) async {
+        let deadline = Date().addingTimeInterval(seconds)
+        while children.contains(where: \.isRunning), Date() < deadline {
+            try? await Task.sleep(nanoseconds: 100_000_000)
         }
-        live.show(lastLine, final: true)
-        // A shard that was interrupted (130 SIGINT, 143 SIGTERM, from us or from the terminal)
-        // still wrote its reports: merge them and mark the run interrupted.
-        let interruptedStatuses: Set<Int32> = [128 + SIGINT, 128 + SIGTERM]
-        let interruptedShards = children.filter { $0.terminationReason == .exit && interruptedStatuses.contains($0.terminationStatus) }
-        let failed = children.enumerated().filter {
-            $0.element.terminationStatus != 0 && !($0.element.terminationReason == .exit && interruptedStatuses.contains($0.element.terminationStatus))
+        for child in children where child.isRunning {
+            stderrLine("bgbfleet: worker process \(child.processIdentifier) did not exit: killing it")
+            kill(child.processIdentifier, SIGKILL)
         }
-        if !failed.isEmpty {
-            throw CommandFailure.runFailed(
-                "shard process(es) \(failed.map { "\($0.offset) (exit \($0.element.terminationStatus))" }.joined(separator: ", ")) failed; "
-                    + "their reports, if any, are under \(output.path)"
-            )
-        }
-
-        // One merged report.
-        let reports: [RunReport]
-        do {
-            reports = try (0..<processes).map { shard in
-                try RunReport.load(from: output.appendingPathComponent("shard-\(shard)"))
-            }
-        } catch {
-            throw CommandFailure.runFailed("cannot read a shard's report: \(error)")
-        }
-        var merged: RunReport
-        do {
-            merged = try RunReport.merge(reports)
-            if signals.received != nil || !interruptedShards.isEmpty { merged.summary.interrupted = true }
-            if peakSignedIn > 0 { merged.summary.peakSignedIn = peakSignedIn }
-            try merged.write(to: output)
-        } catch {
-            throw CommandFailure.runFailed("cannot merge the shards' reports into \(output.path): \(error)")
-        }
-        let results = thresholds.map { $0.evaluate(merged.summary) }
-        let html = RunReportFinish.finish(directory: output, summary: merged.summary, results: results)
-        print(SummaryTable.render(merged.summary))
-        if !results.isEmpty { print(ThresholdTable.render(results)) }
-        print("reports: \(output.path) (merged from \(processes) shards under shard-N/)")
-        if let html { print("report: \(html.path)") }
-        if merged.summary.interrupted {
-            // Our own signal decides the status; else the first interrupted shard's (130 or 143).
-            let status = signals.exitStatus ?? interruptedShards.first?.terminationStatus ?? 128 + SIGINT
-            stderrLine("bgbfleet: the run was interrupted; its reports cover the \(String(format: "%.1f", merged.summary.durationSeconds)) s it ran")
-            throw ExitCode(status)
-        }
-        if results.contains(where: { !$0.passed }) { throw ExitCode(ExitStatus.thresholdFailed) }
     }
 }
 
