@@ -10,9 +10,9 @@ struct CoordinationTests {
     func frames() throws {
         var histogram = HistogramSnapshot()
         histogram.merge(HistogramSnapshot(layout: .latency, counts: { var c = [UInt64](repeating: 0, count: HistogramLayout.latency.countsLength); c[100] = 7; return c }()))
-        let interval = try CoordinationMessage.WorkerInterval(
-            IntervalRecord(start: 3, length: 1, histograms: [.response: histogram], counters: CounterSnapshot())
-        )
+        var record = IntervalRecord(start: 3, length: 1, histograms: [.response: histogram], counters: CounterSnapshot())
+        record.mpOnline = 17
+        let interval = try CoordinationMessage.WorkerInterval(record)
         let messages: [CoordinationMessage] = [
             .register(.init(index: 2, host: "pod-2", pid: 42)), .ping(.init(id: 1)),
             .pong(.init(id: 1, workerEpochNanoseconds: 123)), .interval(interval),
@@ -30,6 +30,8 @@ struct CoordinationTests {
         #expect(decoded == messages)
         guard case .interval(let back) = decoded[3] else { Issue.record("not an interval"); return }
         #expect(try back.record().histograms[.response] == histogram)
+        // The MP's own count of the worker's sessions travels with it (the coordinator sums them).
+        #expect(try back.record().mpOnline == 17)
 
         var huge = ByteBuffer()
         huge.writeInteger(UInt32(CoordinationFrame.maximumLength + 1), endianness: .big)

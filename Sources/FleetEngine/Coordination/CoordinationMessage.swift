@@ -126,12 +126,15 @@ public enum CoordinationMessage: Codable, Sendable, Equatable {
         public var length: Double
         public var histograms: [String: String]
         public var counters: CounterSnapshot
+        /// The worker's sessions the MP reports online (`SMS_CN_ClientStatus`), when it polls.
+        public var mpOnline: Int?
 
-        public init(start: Double, length: Double, histograms: [String: String], counters: CounterSnapshot) {
+        public init(start: Double, length: Double, histograms: [String: String], counters: CounterSnapshot, mpOnline: Int? = nil) {
             self.start = start
             self.length = length
             self.histograms = histograms
             self.counters = counters
+            self.mpOnline = mpOnline
         }
 
         /// Encodes an interval of the engine.
@@ -140,7 +143,7 @@ public enum CoordinationMessage: Codable, Sendable, Equatable {
             for (metric, histogram) in record.histograms {
                 histograms[metric.rawValue] = try histogram.encodeCompressedBase64()
             }
-            self.init(start: record.start, length: record.length, histograms: histograms, counters: record.counters)
+            self.init(start: record.start, length: record.length, histograms: histograms, counters: record.counters, mpOnline: record.mpOnline)
         }
 
         /// Decodes it back (metrics this build does not know are skipped).
@@ -150,7 +153,9 @@ public enum CoordinationMessage: Codable, Sendable, Equatable {
                 guard let metric = MetricName(rawValue: name) else { continue }
                 decoded[metric] = try HistogramSnapshot.decodeCompressedBase64(text)
             }
-            return IntervalRecord(start: start, length: length, histograms: decoded, counters: counters)
+            var record = IntervalRecord(start: start, length: length, histograms: decoded, counters: counters)
+            record.mpOnline = mpOnline
+            return record
         }
     }
 

@@ -42,6 +42,8 @@ final class Coordinator: @unchecked Sendable {
     private var machine: CoordinatorStateMachine
     private var outbound: [Int: NIOAsyncChannelOutboundWriter<CoordinationMessage>] = [:]
     private var probes: [Int: (id: Int, sent: Int64, estimate: ClockOffsetEstimate)] = [:]
+    /// Each worker's latest count of its sessions online at the MP (`mp_online`), when it polls.
+    private var lastMPOnline: [Int: Int] = [:]
     private var writers: [Int: RunReportWriter] = [:]
     private var lastCounters: [Int: CounterSnapshot] = [:]
     private var lastIntervalEnd: [Int: Double] = [:]
@@ -219,8 +221,10 @@ final class Coordinator: @unchecked Sendable {
             let interval = IntervalRecord(start: elapsed - 1, length: 1, histograms: pending, counters: counters)
             pending = [:]
             let running = machine.workers.values.filter { $0.state == .running }.count
-            let line = LiveLine.render(elapsed: elapsed, interval: interval, previous: previousLive, total: configuration.profile.sessions)
-                + " | \(running)/\(configuration.workerCount) workers"
+            var line = LiveLine.render(elapsed: elapsed, interval: interval, previous: previousLive, total: configuration.profile.sessions)
+            // Each worker polls the MP for its own sessions: their sum is the fleet's.
+            if !lastMPOnline.isEmpty { line += " | MP online \(lastMPOnline.values.reduce(0, +))" }
+            line += " | \(running)/\(configuration.workerCount) workers"
             previousLive = counters
             return (actions, Array(outbound.keys), line)
         }
@@ -252,6 +256,7 @@ final class Coordinator: @unchecked Sendable {
         }
         exporter.update(record, worker: String(index))
         lastCounters[index] = record.counters
+        if let online = record.mpOnline { lastMPOnline[index] = online }
         lastIntervalEnd[index] = record.start + record.length
         for (metric, histogram) in record.histograms {
             pending[metric, default: HistogramSnapshot(layout: histogram.layout)].merge(histogram)
