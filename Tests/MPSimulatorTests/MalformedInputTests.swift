@@ -111,17 +111,21 @@ struct MalformedInputTests {
         try await Fixture.with({ $0.tcpIdleTimeout = .milliseconds(2500) }) { fixture in
             let healthy = try await fixture.onlineClient()
             // The healthy one keeps its idle timer fresh from the start, also while the second
-            // client's handshake takes its time on a loaded machine; the stuck one expires.
-            let keeper = Task {
-                while !Task.isCancelled {
-                    try? await healthy.keepAlive()
-                    try? await Task.sleep(for: .milliseconds(250))
-                }
+            // client signs in on a loaded machine; the stuck one expires. The keep-alives are sent
+            // from the channel's event loop: test tasks on the cooperative pool can wait seconds
+            // for a thread while the whole suite runs.
+            var frame = ByteBuffer()
+            BGBMessage.keepAlive(BGBKeepAlive(timeStamp: .now(.utcTrimmedFraction), clientID: healthy.identity!.smsID))
+                .writeTCPFrame(into: &frame)
+            let keepAlive = frame
+            let channel = healthy.channel
+            let keeper = channel.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(250)) { _ in
+                channel.writeAndFlush(keepAlive, promise: nil)
             }
             defer { keeper.cancel() }
             let stuck = try await fixture.onlineClient()
             try await stuck.sendRaw(Self.header(payloadSize: 200, channel: 2) + Array("<BgbKeepAlive".utf8))
-            #expect(await stuck.waitForClose(timeout: .seconds(15)))
+            #expect(await stuck.waitForClose(timeout: .seconds(20)))
             #expect(await eventually { fixture.simulator.counters().closes(.idleTimeout) == 1 })
             try await Self.healthyStillServed(healthy, fixture)
             keeper.cancel()
