@@ -274,12 +274,27 @@ final class Coordinator: @unchecked Sendable {
                 endTime: Date(timeIntervalSince1970: Double(worker.clock.coordinatorTime(finished.endEpochNanoseconds)) / 1e9),
                 plan: plan,
                 sessions: (try? SessionReportRow.parse(csv: finished.sessionsCSV)) ?? [],
-                pushes: (try? PushReportRow.parse(csv: finished.pushesCSV)) ?? [],
+                pushes: onCoordinatorClock((try? PushReportRow.parse(csv: finished.pushesCSV)) ?? [], worker: worker),
                 interrupted: finished.interrupted ?? false,
                 peakSignedIn: finished.peakSignedIn
             )
         } catch {
             log("cannot write worker \(index)'s report: \(error)")
+        }
+    }
+
+    /// A worker names each trigger by its scheduled time on its own clock (the start instant it
+    /// was sent, plus the trigger's offset). Re-based on the start instant of the coordinator's
+    /// clock, every worker names the same trigger alike, so the merged pushes.csv has one row per
+    /// trigger whatever the clock offsets (the offset is whole milliseconds in pushes.csv).
+    private func onCoordinatorClock(_ rows: [PushReportRow], worker: CoordinatorStateMachine.Worker) -> [PushReportRow] {
+        guard let start = machine.startInstant else { return rows }
+        let workerStart = Double(worker.clock.workerTime(start)) / 1e9
+        return rows.map { row in
+            var row = row
+            let offset = ((row.triggerTime.timeIntervalSince1970 - workerStart) * 1000).rounded() / 1000
+            row.triggerTime = Date(timeIntervalSince1970: Double(start) / 1e9 + offset)
+            return row
         }
     }
 
