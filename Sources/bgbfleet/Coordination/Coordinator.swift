@@ -284,16 +284,32 @@ final class Coordinator: @unchecked Sendable {
     }
 
     /// A worker names each trigger by its scheduled time on its own clock (the start instant it
-    /// was sent, plus the trigger's offset). Re-based on the start instant of the coordinator's
-    /// clock, every worker names the same trigger alike, so the merged pushes.csv has one row per
-    /// trigger whatever the clock offsets (the offset is whole milliseconds in pushes.csv).
+    /// was sent, plus the trigger's offset), written to whole milliseconds in pushes.csv. Re-based
+    /// on the start instant of the coordinator's clock and snapped to the nearest firing of the
+    /// plan every worker shares, every worker names the same trigger alike, so the merged
+    /// pushes.csv has one row per trigger whatever the clock offsets and the sub-millisecond part
+    /// of each worker's start (rounding alone split one trigger into two rows a millisecond apart).
     private func onCoordinatorClock(_ rows: [PushReportRow], worker: CoordinatorStateMachine.Worker) -> [PushReportRow] {
         guard let start = machine.startInstant else { return rows }
-        let workerStart = Double(worker.clock.workerTime(start)) / 1e9
-        return rows.map { row in
+        let profile = configuration.profile
+        return Self.rebased(
+            rows,
+            workerStart: Double(worker.clock.workerTime(start)) / 1e9,
+            coordinatorStart: Double(start) / 1e9,
+            planned: profile.triggers.flatMap { $0.firings(within: profile.duration) }.map { Double($0) / 1e9 }
+        )
+    }
+
+    /// `rows` of a worker that started at `workerStart` (its clock, seconds since 1970), named on
+    /// the coordinator's clock: each offset snapped to the nearest `planned` firing offset within
+    /// 2 ms (pushes.csv keeps whole milliseconds), otherwise kept to the millisecond.
+    static func rebased(_ rows: [PushReportRow], workerStart: Double, coordinatorStart: Double, planned: [Double]) -> [PushReportRow] {
+        rows.map { row in
             var row = row
-            let offset = ((row.triggerTime.timeIntervalSince1970 - workerStart) * 1000).rounded() / 1000
-            row.triggerTime = Date(timeIntervalSince1970: Double(start) / 1e9 + offset)
+            let measured = row.triggerTime.timeIntervalSince1970 - workerStart
+            let nearest = planned.min { abs($0 - measured) < abs($1 - measured) }
+            let offset = nearest.flatMap { abs($0 - measured) < 0.002 ? $0 : nil } ?? (measured * 1000).rounded() / 1000
+            row.triggerTime = Date(timeIntervalSince1970: coordinatorStart + offset)
             return row
         }
     }
