@@ -111,6 +111,8 @@ struct EngineEndToEndTests {
         try await fixture.simulator.shutdown()
 
         #expect(summary[.connect].count == 40)
+        #expect(summary[.startLate].count == 40, "every session's start is timed against its schedule")
+        #expect(!summary.generator.startedLate, "400/s is well within this machine: \(summary.generator)")
         #expect(summary.counters[.pushesReceived] == 40)
         #expect(summary.counters[.responsesSent] == 40)
         #expect(summary.counters[.pushesTargeted] == 40)
