@@ -31,11 +31,25 @@ struct ContainerEntrypointTests {
         return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 
+    /// The binary the image holds: `BGBFLEET_IMAGE_BINARY` when set (the stripped release build
+    /// with a static Swift runtime that the Dockerfile makes; `scripts/check-image-binary.sh`),
+    /// else the binary of this build.
+    static let imageBinary: URL = ProcessInfo.processInfo.environment["BGBFLEET_IMAGE_BINARY"].map { URL(fileURLWithPath: $0) } ?? CLITests.binary
+
     /// A bare directory holding only the binary and the entrypoint.
     static func bareDirectory() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-bare-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: CLITests.binary, to: directory.appendingPathComponent("bgbfleet"))
+        // A hard link where it can be: a copy is a file open for writing for a moment, and a
+        // process another test forks meanwhile inherits that descriptor, so exec'ing the copy
+        // fails with "Text file busy" (seen once).
+        let binary = directory.appendingPathComponent("bgbfleet")
+        do {
+            try FileManager.default.linkItem(at: imageBinary, to: binary)
+        } catch {
+            try FileManager.default.copyItem(at: imageBinary, to: binary)
+            usleep(200_000)
+        }
         try FileManager.default.copyItem(at: script, to: directory.appendingPathComponent("bgbfleet-entrypoint"))
         return directory
     }
