@@ -155,7 +155,7 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
                 if session.shared.isStopping { session.close() }
             case .failure(let error):
                 session.tcpAttemptFailed()
-                session.fail(Self.failureReason(connectError: error), permanent: false)
+                session.fail(FailureReason(connectError: error), permanent: false)
             }
         }
     }
@@ -210,7 +210,7 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
                     fleetSession.move(to: .planned)
                     return
                 }
-                fleetSession.fail(Self.failureReason(connectError: error), permanent: false)
+                fleetSession.fail(FailureReason(connectError: error), permanent: false)
             }
         }
     }
@@ -374,7 +374,7 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
         switchingToTCP = false
         if transport == .tcp, state != .signedIn, case .tls = reason { tcpAttemptFailed() }
         if case .tlsVerification(let text) = reason { shared.noteTLSVerificationFailure(session: index, text) }
-        fail(Self.failureReason(close: reason), permanent: false)
+        fail(FailureReason(closeReason: reason), permanent: false)
     }
 
     // MARK: Failures and reconnects
@@ -403,33 +403,6 @@ final class FleetSession: BGBSessionDelegate, BGBHTTPSessionObserver {
         let deadline = NIODeadline.now() + .nanoseconds(Int64(delay))
         reconnectTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             loopBound.value.connect(scheduledAt: deadline.uptimeNanoseconds)
-        }
-    }
-
-    static func failureReason(connectError error: Error) -> FailureReason {
-        if let error = error as? ChannelError, case .connectTimeout = error { return .connectTimeout }
-        if let error = error as? NIOConnectionError {
-            if error.connectionErrors.contains(where: { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) {
-                return .connectRefused
-            }
-            return .other
-        }
-        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return .connectRefused }
-        return .other
-    }
-
-    static func failureReason(close reason: BGBCloseReason) -> FailureReason {
-        switch reason {
-        case .local, .eof: .eof
-        case .disconnectReceived: .disconnectReceived
-        case .negotiationNeeded: .negotiationNeeded
-        case .signInTimeout: .signinTimeout
-        case .tls: .tls
-        case .tlsVerification: .tlsVerify
-        case .connect: .other
-        case .protocolError: .protocolError
-        case .io(let text): text.contains("reset") || text.contains("Connection reset") ? .reset : .other
-        case .httpStatus(let status): status == 990 ? .http990 : .httpStatus
         }
     }
 
