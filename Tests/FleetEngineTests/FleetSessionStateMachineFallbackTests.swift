@@ -10,12 +10,19 @@ import Testing
 struct FleetSessionStateMachineFallbackTests {
     typealias Harness = FleetSessionStateMachineHarness
 
+    /// A session (storm reconnects) that fell back to HTTP after `threshold` TCP failures and is
+    /// connecting over HTTP.
+    static func connectingOverHTTP(threshold: Int, reconnect mode: ReconnectPolicy.Mode = .storm) -> Harness {
+        var h = Harness(reconnect: ReconnectPolicy(mode: mode, httpFallbackAfter: threshold))
+        h.send(.connectDue(scheduledAt: h.now))
+        h.failTCPConnects(threshold)
+        h.advance(to: h.now)
+        return h
+    }
+
     /// A session that fell back to HTTP after three TCP failures and signed in over HTTP.
     static func onHTTPFallback() -> Harness {
-        var h = Harness(reconnect: ReconnectPolicy(mode: .storm, httpFallbackAfter: 3))
-        h.send(.connectDue(scheduledAt: h.now))
-        h.failTCPConnects(3)
-        h.advance(to: h.now)
+        var h = connectingOverHTTP(threshold: 3)
         h.send(.httpConnected)
         h.send(.signedIn)
         return h
@@ -87,10 +94,7 @@ struct FleetSessionStateMachineFallbackTests {
 
     @Test("HTTP failures on the fallback are no TCP failures")
     func httpFailuresDoNotCount() {
-        var h = Harness(reconnect: ReconnectPolicy(mode: .storm, httpFallbackAfter: 1))
-        h.send(.connectDue(scheduledAt: 0))
-        h.failTCPConnects(1)
-        h.advance(to: h.now)
+        var h = Self.connectingOverHTTP(threshold: 1)
         h.send(.httpConnectFailed(.connectRefused))
         h.advance(to: h.now)
         h.send(.closed(.tls("on HTTP")))
@@ -103,6 +107,8 @@ struct FleetSessionStateMachineFallbackTests {
         var h = Self.onHTTPFallback()
         #expect(h.log.last == .scheduleTCPRetry(after: Harness.hour))
         #expect(h.machine.tcpRetryPending)
+        // A sign-in over HTTP leaves the run of TCP failures as it was.
+        #expect(h.machine.consecutiveTCPFailures == 3)
         h.send(.closed(.eof))
         h.advance(to: h.now)
         #expect(h.send(.signedIn) == [.move(from: .connecting, to: .signedIn)])
@@ -111,10 +117,7 @@ struct FleetSessionStateMachineFallbackTests {
 
     @Test("no TCP retry is scheduled while the run stops")
     func noRetryWhileStopping() {
-        var h = Harness(reconnect: ReconnectPolicy(mode: .storm, httpFallbackAfter: 1))
-        h.send(.connectDue(scheduledAt: 0))
-        h.failTCPConnects(1)
-        h.advance(to: h.now)
+        var h = Self.connectingOverHTTP(threshold: 1)
         h.stopping = true
         #expect(h.send(.signedIn) == [.move(from: .connecting, to: .signedIn)])
     }
@@ -206,10 +209,7 @@ struct FleetSessionStateMachineFallbackTests {
 
     @Test("a permanent failure or reconnect none on the fallback leaves it (the gauge goes down)")
     func failedLeavesFallback() {
-        var h = Harness(reconnect: ReconnectPolicy(mode: .storm, httpFallbackAfter: 1))
-        h.send(.connectDue(scheduledAt: 0))
-        h.failTCPConnects(1)
-        h.advance(to: h.now)
+        var h = Self.connectingOverHTTP(threshold: 1)
         #expect(h.send(.cannotConnect) == [.count(.other), .leaveHTTPFallback, .move(from: .connecting, to: .failed)])
 
         var none = Harness(reconnect: ReconnectPolicy(mode: .none, httpFallbackAfter: 1))
