@@ -2,7 +2,6 @@ import BGBClient
 import BGBProtocol
 import FleetMetrics
 import NIOCore
-import NIOPosix
 
 extension FleetSession {
     /// The protocol session's settings for one attempt; the keep-alive phase is drawn per attempt.
@@ -121,4 +120,9 @@ extension FleetSession {
             }
         }
     }
+}
+
+/// Carries the handler out of the channel initializer (both run on the same loop).
+final class BoxedHandler {
+    var handler: BGBClientChannelHandler?
 }

@@ -148,8 +148,3 @@ final class FleetSession {
         )
     }
 }
-
-/// Carries the handler out of the channel initializer (both run on the same loop).
-final class BoxedHandler {
-    var handler: BGBClientChannelHandler?
-}
