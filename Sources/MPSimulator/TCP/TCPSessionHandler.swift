@@ -1,7 +1,7 @@
 import BGBProtocol
+import BGBTLS
 import Logging
 import NIOCore
-import NIOSSL
 
 /// One TLS notification session: reads decoded frames, runs ``TCPSessionStateMachine`` and writes
 /// SignInConfirm and pushes.
@@ -148,13 +148,8 @@ final class TCPSessionHandler: ChannelInboundHandler, @unchecked Sendable {
             case .unknownChannel: protocolError = .unknownChannel
             case .truncated: protocolError = .malformedMessage
             }
-        case NIOSSLError.uncleanShutdown:
-            // EOF without close_notify: how most clients end a session.
-            reason = .clientClosed
-        case is NIOSSLError, is BoringSSLError:
-            reason = .tlsError
         default:
-            reason = .ioError
+            reason = CloseReason(BGBTransportFailure(error))
         }
         if let protocolError { core.update { $0.count(protocolError) } }
         close(reason, detail: String(describing: error))
