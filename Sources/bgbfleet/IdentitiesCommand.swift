@@ -3,6 +3,7 @@ import BGBClient
 import FleetEngine
 import FleetIdentity
 import FleetMetrics
+import FleetRegistration
 import Foundation
 import X509
 
