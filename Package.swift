@@ -267,6 +267,7 @@ let package = Package(
             name: "FleetEngineTests",
             dependencies: [
                 "FleetEngine",
+                "TestSupport",
                 "FleetIdentity",
                 "FleetMetrics",
                 "MPSimulator",
@@ -336,6 +337,24 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // Loopback suites that span several modules: the engine against the simulator end to end.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "FleetEngine",
+                "FleetIdentity",
+                "FleetMetrics",
+                "MPSimulator",
+                "BGBClient",
+                "BGBProtocol",
+                "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
     ]

@@ -3,6 +3,7 @@ import BGBProtocol
 import FleetIdentity
 import MPSimulator
 import NIOCore
+import TestSupport
 import Testing
 
 /// ``BGBClient``, the library's one-session API, against the in-process simulator over TLS.
@@ -13,8 +14,10 @@ struct BGBClientSessionTests {
         .timeLimit(.minutes(1))
     )
     func pushAndClose() async throws {
-        // An identity of its own: EngineEndToEndTests' shared pool blocks a thread while it is made.
-        let fixture = try await EngineEndToEndTests.startSimulator(sessions: 0)
+        // An identity of its own (a shared pool would block a thread while it is made).
+        var configuration = ephemeralSimulatorConfiguration(stateIn: "bgbfleet-engine-sim")
+        configuration.identityCheck = .strict
+        let fixture = try await startQuietSimulator(configuration)
         let identity = try Identity.generate(index: 0, keyType: .p256)
         _ = fixture.simulator.registerClient(smsID: try SMSID(identity.smsid.rawValue), certificateDER: identity.smsCertificate.certificateDER)
         let credentials = try BGBClientCredentials(
@@ -22,7 +25,7 @@ struct BGBClientSessionTests {
             certificateDER: identity.smsCertificate.certificateDER,
             privateKeyDER: identity.smsCertificate.privateKeyDER
         )
-        let port = try #require(fixture.target.tcpAddress.port)
+        let port = try #require(fixture.bound.tls.port)
         // connect returns once SignInConfirm arrived: the session's delegate must live that long.
         let client = try await BGBClient.connect(host: "127.0.0.1", port: port, credentials: credentials)
         #expect(await HTTPSessionTests.eventually { fixture.simulator.counters().sessionsOnlineTCP == 1 })
