@@ -70,14 +70,9 @@ struct HTTPSessionTests {
     static func startSimulator(
         _ configure: (inout MPSimulatorConfiguration) -> Void = { _ in }
     ) async throws -> (MPSimulator, MPSimulator.BoundAddresses) {
-        var configuration = MPSimulatorConfiguration.ephemeral(
-            stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-engine-sim").path
-        )
+        var configuration = ephemeralSimulatorConfiguration(stateIn: "bgbfleet-engine-sim")
         configure(&configuration)
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let simulator = MPSimulator(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        return (simulator, try await simulator.start())
+        return try await startQuietSimulator(configuration)
     }
 
     /// A pre-registered identity: its SMSID, certificate and signer.
