@@ -1,5 +1,6 @@
 import FleetIdentity
 import Foundation
+import TestSupport
 import Testing
 
 /// A worker's slice derived from the run ID and its first session (`worker --generate-identities`).
