@@ -34,7 +34,7 @@ struct HTTPEngineTests {
         sessions: Int,
         _ configure: @escaping (inout MPSimulatorConfiguration) -> Void = { _ in }
     ) async throws -> Fixture {
-        let (simulator, addresses) = try await HTTPSessionTests.startSimulator {
+        let (simulator, addresses) = try await Self.startSimulator {
             $0.identityCheck = .strict
             configure(&$0)
         }
@@ -113,7 +113,7 @@ struct HTTPEngineTests {
         let rows = try Self.sessionRows(fixture)
         #expect(rows.count == 20)
         #expect(rows.allSatisfy { $0.transport == "http" && $0.pushes == 1 && $0.responses == 1 && $0.connects == 1 })
-        #expect(await HTTPSessionTests.eventually { fixture.simulator.counters().sessionsOnlineHTTP == 0 })
+        #expect(await Self.eventually { fixture.simulator.counters().sessionsOnlineHTTP == 0 })
         let counters = fixture.simulator.counters()
         #expect(counters.signInsHTTP == 20)
         #expect(counters.signInsTCP == 0)
