@@ -96,38 +96,44 @@ struct HTTPSessionStateMachineTests {
             return actions
         }
 
-        @discardableResult mutating func start() -> Machine.Actions { record(machine.start(now: instant)) }
+        /// Records an event's actions, then settles the machine as the shell does.
+        @discardableResult
+        mutating func settled(_ actions: Machine.Actions) -> Machine.Actions {
+            record(actions) + record(machine.settle(now: instant))
+        }
+
+        @discardableResult mutating func start() -> Machine.Actions { settled(machine.start(now: instant)) }
 
         @discardableResult mutating func connect(_ id: Machine.ConnectionID) -> Machine.Actions {
             opening.removeAll { $0 == id }
-            return record(machine.connected(id, now: instant))
+            return settled(machine.connected(id, now: instant))
         }
 
         @discardableResult mutating func answer(_ id: Machine.ConnectionID, _ response: HTTPClientResponse) -> Machine.Actions {
             let request = carried.removeValue(forKey: id)!
-            return record(machine.answered(request, on: id, response: response, now: instant))
+            return settled(machine.answered(request, on: id, response: response, now: instant))
         }
 
         @discardableResult mutating func fail(_ id: Machine.ConnectionID, _ reason: BGBCloseReason) -> Machine.Actions {
             let request = carried.removeValue(forKey: id)!
-            return record(machine.failed(request, on: id, reason: reason, now: instant))
+            return settled(machine.failed(request, on: id, reason: reason, now: instant))
         }
 
         /// The shell saw the connection close (its request, if any, failed first).
         @discardableResult mutating func closed(_ id: Machine.ConnectionID) -> Machine.Actions {
             closing.remove(id)
-            return record(machine.connectionClosed(id, now: instant))
+            return settled(machine.connectionClosed(id, now: instant))
         }
 
         @discardableResult mutating func fire(_ timer: Machine.Timer) -> Machine.Actions {
             now = max(now, timers.removeValue(forKey: timer)!)
-            return record(machine.timerFired(timer, now: instant))
+            return settled(machine.timerFired(timer, now: instant))
         }
 
-        @discardableResult mutating func close() -> Machine.Actions { record(machine.close(now: instant)) }
+        @discardableResult mutating func close() -> Machine.Actions { settled(machine.close(now: instant)) }
 
         @discardableResult mutating func respond(to push: BGBRequest) -> Machine.Actions {
-            record(machine.respond(to: push, returnCode: .success, now: instant))
+            settled(machine.respond(to: push, returnCode: .success, now: instant))
         }
 
         /// 990 on connection 0, then the new LogIn and SignInConfirm answered; returns the 990's actions.
@@ -207,7 +213,7 @@ struct HTTPSessionStateMachineTests {
         var driver = Driver()
         driver.signIn()
         driver.respond(to: Self.push)  // the Response needs connection 1
-        driver.record(driver.machine.payloadSigningFailed("no key"))
+        driver.settled(driver.machine.payloadSigningFailed("no key"))
         #expect(driver.connect(Self.c1) == [.closeConnection(Self.c1)])
     }
 
@@ -215,7 +221,7 @@ struct HTTPSessionStateMachineTests {
     func connectFailsAtStart() {
         var driver = Driver()
         driver.start()
-        let actions = driver.record(driver.machine.connectFailed(Self.c0, reason: .connect("refused")))
+        let actions = driver.settled(driver.machine.connectFailed(Self.c0, reason: .connect("refused")))
         #expect(actions == [.completeStart(.connectFailed)])
         #expect(driver.machine.phase == .closed(.connect("refused")))
         #expect(driver.machine.connectionCount == 0)
@@ -227,7 +233,7 @@ struct HTTPSessionStateMachineTests {
         driver.signIn()
         driver.respond(to: Self.push)
         #expect(driver.opening == [Self.c1])
-        let actions = driver.record(driver.machine.connectFailed(Self.c1, reason: .connect("refused")))
+        let actions = driver.settled(driver.machine.connectFailed(Self.c1, reason: .connect("refused")))
         #expect(actions.contains(.closeConnection(Self.c0)))
         #expect(Self.closedReasons(actions) == [.connect("refused")])
         #expect(actions.last == .closed(.connect("refused")))
@@ -238,7 +244,7 @@ struct HTTPSessionStateMachineTests {
         var driver = Driver()
         driver.signIn()
         driver.close()  // LogOut needs connection 1: the poll holds 0
-        let actions = driver.record(driver.machine.connectFailed(Self.c1, reason: .connect("refused")))
+        let actions = driver.settled(driver.machine.connectFailed(Self.c1, reason: .connect("refused")))
         #expect(Self.closedReasons(actions) == [.local])
     }
 
@@ -417,12 +423,12 @@ struct HTTPSessionStateMachineTests {
         let response = try #require(driver.carried[Self.c1])
         driver.answer(Self.c0, Self.response(990))
         // The Response's answer (older login) now carries a push: ignored.
-        let actions = driver.record(driver.machine.answered(response, on: Self.c1, response: Self.continueAnswer(.request(Self.push)), now: driver.instant))
+        let actions = driver.settled(driver.machine.answered(response, on: Self.c1, response: Self.continueAnswer(.request(Self.push)), now: driver.instant))
         driver.carried[Self.c1] = nil
         #expect(!actions.contains(.deliverPush(Self.push)))
         #expect(Self.closedReasons(actions).isEmpty)
         // And its failure does not end the session.
-        #expect(Self.closedReasons(driver.record(driver.machine.failed(response, on: Self.c1, reason: .eof, now: driver.instant))).isEmpty)
+        #expect(Self.closedReasons(driver.settled(driver.machine.failed(response, on: Self.c1, reason: .eof, now: driver.instant))).isEmpty)
     }
 
     @Test("8: more 990s than the limit within the window end the session with 990")
@@ -640,13 +646,57 @@ struct HTTPSessionStateMachineTests {
         #expect(driver.machine.connectionCount == 1)
     }
 
+    // MARK: Settling: the owner's reactions come first
+
+    @Test("settle: a push answered from inside deliverPush goes out on its connection and serves as the poll")
+    func responseFromInsideDelivery() {
+        var driver = Driver()
+        driver.signIn()
+        let poll = driver.carried.removeValue(forKey: Self.c0)!
+        let delivered = driver.record(
+            driver.machine.answered(poll, on: Self.c0, response: Self.continueAnswer(.request(Self.push)), now: driver.instant)
+        )
+        #expect(delivered == [.deliverPush(Self.push)])
+        // The owner answers at once, before the answer's actions are settled.
+        #expect(Self.sent(driver.respond(to: Self.push)) == ["Continue[Response] on 0"])
+        #expect(driver.settled([]).isEmpty)  // no extra poll, no second connection
+        #expect(driver.machine.connectionCount == 1)
+        #expect(driver.machine.continuesOutstanding == 1)
+    }
+
+    @Test("settle: a close from inside completeStart sends no LogIn")
+    func closeFromInsideStart() {
+        var driver = Driver()
+        driver.start()
+        #expect(driver.record(driver.machine.connected(Self.c0, now: driver.instant)) == [.completeStart(.connected)])
+        let closing = driver.close()
+        #expect(closing.contains(.closeConnection(Self.c0)))
+        #expect(closing.last == .closed(.local))
+        #expect(driver.settled([]).isEmpty)
+        #expect(Self.sent(closing).isEmpty)
+    }
+
+    @Test("settle: the re-login after a 990 follows the observer; a close from inside it wins")
+    func reLogInFollowsObserver() {
+        var driver = Driver()
+        driver.signIn()
+        let request = driver.carried.removeValue(forKey: Self.c0)!
+        let told = driver.record(driver.machine.answered(request, on: Self.c0, response: Self.response(990), now: driver.instant))
+        #expect(told == [.willLogInAgain(count: 1)])
+        #expect(driver.machine.phase == .loggedIn(Self.sessionID))
+        // The observer closes the session: LogOut, and no re-login.
+        #expect(Self.sent(driver.close()) == ["LogOut on 0"])
+        #expect(driver.settled([]).isEmpty)
+        #expect(driver.machine.phase == .loggingOut)
+    }
+
     // MARK: 15–16
 
     @Test("15: a payload that cannot be signed ends the session with a protocol error")
     func signingFails() {
         var driver = Driver()
         driver.logIn()
-        let actions = driver.record(driver.machine.payloadSigningFailed("no key"))
+        let actions = driver.settled(driver.machine.payloadSigningFailed("no key"))
         #expect(actions.contains(.closeConnection(Self.c0)))
         #expect(actions.last == .closed(.protocolError("cannot sign the payload: no key")))
     }

@@ -72,7 +72,7 @@ public final class BGBHTTPSession: BGBSession {
         eventLoop.preconditionInEventLoop()
         let promise = eventLoop.makePromise(of: Void.self)
         startPromise = promise
-        perform(machine.start(now: now))
+        handle(machine.start(now: now))
         return promise.futureResult
     }
 
@@ -80,7 +80,7 @@ public final class BGBHTTPSession: BGBSession {
 
     public func respond(to request: BGBRequest, returnCode: ReturnCode) {
         eventLoop.preconditionInEventLoop()
-        perform(machine.respond(to: request, returnCode: returnCode, now: now))
+        handle(machine.respond(to: request, returnCode: returnCode, now: now))
     }
 
     public func dropPush() {
@@ -91,10 +91,17 @@ public final class BGBHTTPSession: BGBSession {
     /// and the delegate hears ``BGBCloseReason/local``.
     public func close() {
         eventLoop.preconditionInEventLoop()
-        perform(machine.close(now: now))
+        handle(machine.close(now: now))
     }
 
     // MARK: Actions
+
+    /// Performs an event's actions, then those of settling the machine (the decisions that follow
+    /// the delegate's reactions: the next poll, a re-login, which connection carries what).
+    private func handle(_ actions: BGBHTTPSessionStateMachine.Actions, connectError: Error? = nil) {
+        perform(actions, connectError: connectError)
+        perform(machine.settle(now: now))
+    }
 
     private func perform(_ actions: BGBHTTPSessionStateMachine.Actions, connectError: Error? = nil) {
         for action in actions {
@@ -106,7 +113,7 @@ public final class BGBHTTPSession: BGBSession {
                 timers[timer]?.cancel()
                 timers[timer] = eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(at)) {
                     self.timers[timer] = nil
-                    self.perform(self.machine.timerFired(timer, now: self.now))
+                    self.handle(self.machine.timerFired(timer, now: self.now))
                 }
             case .cancelTimer(let timer): timers.removeValue(forKey: timer)?.cancel()
             case .completeStart(let result):
@@ -143,11 +150,11 @@ public final class BGBHTTPSession: BGBSession {
                 self.connections[id] = connection
                 connection.closeFuture.assumeIsolated().whenComplete { _ in
                     self.connections[id] = nil
-                    self.perform(self.machine.connectionClosed(id, now: self.now))
+                    self.handle(self.machine.connectionClosed(id, now: self.now))
                 }
-                self.perform(self.machine.connected(id, now: self.now))
+                self.handle(self.machine.connected(id, now: self.now))
             case .failure(let error):
-                self.perform(self.machine.connectFailed(id, reason: .connect("\(error)")), connectError: error)
+                self.handle(self.machine.connectFailed(id, reason: .connect("\(error)")), connectError: error)
             }
         }
     }
@@ -158,7 +165,7 @@ public final class BGBHTTPSession: BGBSession {
         do {
             message = try request.httpMessage(host: host, keepAliveSeconds: keepAliveSeconds, smsID: sessionConfiguration.smsID, signer: signer)
         } catch {
-            perform(machine.payloadSigningFailed("\(error)"))
+            handle(machine.payloadSigningFailed("\(error)"))
             return
         }
         var written: EventLoopPromise<Void>?
@@ -178,9 +185,9 @@ public final class BGBHTTPSession: BGBSession {
                 switch result {
                 case .success(let response):
                     self.delegate?.session(self, didTransferBytesIn: response.wireSize, out: 0)
-                    self.perform(self.machine.answered(request, on: id, response: response, now: self.now))
+                    self.handle(self.machine.answered(request, on: id, response: response, now: self.now))
                 case .failure(let error):
-                    self.perform(self.machine.failed(request, on: id, reason: Self.reason(for: error), now: self.now))
+                    self.handle(self.machine.failed(request, on: id, reason: Self.reason(for: error), now: self.now))
                 }
             }
     }

@@ -12,7 +12,7 @@ import NIOCore
 ///
 /// 1. ``start(now:)``: `idle → loggingIn`; LogIn is queued and the first connection opened.
 /// 2. ``connected(_:now:)``: the first connection up completes the start future (`connected`);
-///    queued requests go out on idle connections. A connection that comes up after the end is closed.
+///    queued requests go out on idle connections (at ``settle(now:)``). A connection that comes up after the end is closed.
 /// 3. ``connectFailed(_:reason:)`` before the first connection was ever up: `closed`, the start
 ///    future fails with the connect error, the delegate hears nothing.
 /// 4. ``connectFailed(_:reason:)`` later: `closed` with the connect error (while logging out: with
@@ -23,12 +23,13 @@ import NIOCore
 ///    ``BGBCloseReason/protocolError(_:)``.
 /// 6. A Continue answered 280 carrying a message: dispatched to ``BGBSessionStateMachine``
 ///    (SignInConfirm → signed in and the first keep-alive; a push → ``Action/deliverPush(_:)``;
-///    Disconnect → LogOut); the next poll goes out at once (``BGBHTTPPollScheduler``).
+///    Disconnect → LogOut); at ``settle(now:)`` the next poll goes out at once unless another
+///    Continue (the Response to that push) is already out or waiting (``BGBHTTPPollScheduler``).
 /// 7. A 280 that carries nothing: the idle answer (PayloadSize 0) silently, a 280 without a
 ///    frame, on an unknown channel or with an undecodable message as an anomaly (spec §10 items
 ///    2–3); the next poll after the scheduler's delay (``Timer/poll``).
-/// 8. A Continue answered 990: log in again at once (spec §4.6): the login's timers and queue are
-///    dropped, ``Action/willLogInAgain(count:)``, `loggingIn`, LogIn queued; answers to the older
+/// 8. A Continue answered 990: log in again at once (spec §4.6): ``Action/willLogInAgain(count:)``,
+///    then at ``settle(now:)`` the login's timers and queue are dropped, `loggingIn`, LogIn queued; answers to the older
 ///    login's requests are ignored from then on. More than
 ///    ``BGBHTTPSessionConfiguration/reLogInLimit`` 990s within the window close with
 ///    `httpStatus(990)` (``BGBHTTPReLogInGuard``).
@@ -52,6 +53,14 @@ import NIOCore
 ///     ``Action/closed(_:)`` once — or ``Action/completeStart(_:)`` with
 ///     `closedBeforeConnecting` while the start future is still open.
 ///
+/// Settling: after performing the actions of any event, the shell calls ``settle(now:)`` and
+/// performs what it returns. The decisions that must follow the owner's reactions happen there:
+/// the next poll after a 280, the re-login after a 990, ``Action/signInSent(atNanoseconds:)`` and
+/// handing queued requests to connections. An owner that answers a push from inside
+/// ``Action/deliverPush(_:)`` thus gets its Response onto the connection the push came on, and
+/// that Response serves as the next poll; one that closes the session from inside
+/// ``Action/completeStart(_:)`` sends no LogIn.
+///
 /// Interim `100 Continue` answers (spec §4.9) never reach the machine: ``HTTPClientResponseDecoder``
 /// skips them and the request stays outstanding until its final answer.
 public struct BGBHTTPSessionStateMachine: Sendable {
@@ -73,6 +82,10 @@ public struct BGBHTTPSessionStateMachine: Sendable {
     private var logOutReason: BGBCloseReason = .local
     /// The start future is not complete yet.
     private var startPending = false
+    /// Decisions left for ``settle(now:)``.
+    private var pendingPoll: (elapsed: UInt64, carriedMessage: Bool)?
+    private var pendingReLogIn = false
+    private var pendingSignInSent: UInt64?
 
     /// One connection and the request it carries.
     private struct Connection {
@@ -134,7 +147,7 @@ public struct BGBHTTPSessionStateMachine: Sendable {
         startPending = true
         phase = .loggingIn
         var actions = Actions()
-        enqueue(.logIn, now: now, into: &actions)
+        enqueue(.logIn)
         return actions
     }
 
@@ -208,7 +221,6 @@ public struct BGBHTTPSessionStateMachine: Sendable {
             startPending = false
             actions.append(.completeStart(.connected))
         }
-        pump(now: now, into: &actions)
         return actions
     }
 
@@ -234,8 +246,26 @@ public struct BGBHTTPSessionStateMachine: Sendable {
     /// Transition 14: the connection has closed, for whatever reason.
     public mutating func connectionClosed(_ id: ConnectionID, now: Instant) -> Actions {
         connections.removeAll { $0.id == id }
+        return []
+    }
+
+    /// Settles what the last events left open (see the type's documentation); call after
+    /// performing every event's actions.
+    public mutating func settle(now: Instant) -> Actions {
         var actions = Actions()
+        if pendingReLogIn {
+            pendingReLogIn = false
+            reLogIn(now: now, into: &actions)
+        }
+        if let poll = pendingPoll {
+            pendingPoll = nil
+            schedulePoll(elapsed: poll.elapsed, carriedMessage: poll.carriedMessage, now: now, into: &actions)
+        }
         pump(now: now, into: &actions)
+        if let at = pendingSignInSent {
+            pendingSignInSent = nil
+            actions.append(.signInSent(atNanoseconds: at))
+        }
         return actions
     }
 
@@ -244,7 +274,6 @@ public struct BGBHTTPSessionStateMachine: Sendable {
         var actions = Actions()
         requestCompleted(on: id, retire: !response.keepAlive, into: &actions)
         answered(request, response: response, now: now, into: &actions)
-        pump(now: now, into: &actions)
         return actions
     }
 
@@ -260,7 +289,6 @@ public struct BGBHTTPSessionStateMachine: Sendable {
         case .loggingIn, .loggedIn:
             if request.generation == generation { terminate(reason, into: &actions) }
         }
-        pump(now: now, into: &actions)
         return actions
     }
 }
@@ -301,12 +329,12 @@ extension BGBHTTPSessionStateMachine {
             }
             phase = .loggedIn(answer.sessionID)
             absorb(session.transportReady(nowNanoseconds: now.uptimeNanoseconds, epochNanoseconds: now.epochNanoseconds), now: now, into: &actions)
-            actions.append(.signInSent(atNanoseconds: now.uptimeNanoseconds))
+            pendingSignInSent = now.uptimeNanoseconds
         case .continue:
             switch response.status {
             case BGBHTTPStatus.continue:
                 let carried = dispatch(response.body, now: now, into: &actions)
-                schedulePoll(elapsed: now.uptimeNanoseconds &- request.sentAtNanoseconds, carriedMessage: carried, now: now, into: &actions)
+                pendingPoll = (now.uptimeNanoseconds &- request.sentAtNanoseconds, carried)
             case BGBHTTPStatus.sessionEnded:
                 logInAgain(now: now, into: &actions)
             default:
@@ -356,6 +384,11 @@ extension BGBHTTPSessionStateMachine {
         }
         reLogIns += 1
         actions.append(.willLogInAgain(count: reLogIns))
+        pendingReLogIn = true
+    }
+
+    /// The re-login itself, once the observer has heard of it.
+    private mutating func reLogIn(now: Instant, into actions: inout Actions) {
         guard case .loggedIn = phase else { return }
         generation += 1
         cancelTimers(into: &actions)
@@ -363,7 +396,7 @@ extension BGBHTTPSessionStateMachine {
         session = BGBSessionStateMachine(configuration: sessionConfiguration)
         pollScheduler.reset()
         phase = .loggingIn
-        enqueue(.logIn, now: now, into: &actions)
+        enqueue(.logIn)
     }
 
     // MARK: Polling
@@ -392,7 +425,7 @@ extension BGBHTTPSessionStateMachine {
             timeStamp: sessionConfiguration.timestamps.signInStamp(now.epochNanoseconds),
             clientID: sessionConfiguration.smsID
         )
-        enqueue(.continue(.keepAlive(keepAlive), respondingTo: nil), now: now, into: &actions)
+        enqueue(.continue(.keepAlive(keepAlive), respondingTo: nil))
     }
 
     // MARK: The BGB session's actions
@@ -408,9 +441,9 @@ extension BGBHTTPSessionStateMachine {
             switch action {
             case .send(let message):
                 if case .response = message {
-                    enqueue(.continue(message, respondingTo: request), now: now, into: &actions)
+                    enqueue(.continue(message, respondingTo: request))
                 } else {
-                    enqueue(.continue(message, respondingTo: nil), now: now, into: &actions)
+                    enqueue(.continue(message, respondingTo: nil))
                 }
             case .scheduleKeepAlive(let at):
                 actions.append(.scheduleTimer(.keepAlive, atNanoseconds: at))
@@ -448,13 +481,16 @@ extension BGBHTTPSessionStateMachine {
         actions.append(
             .scheduleTimer(.logOut, atNanoseconds: now.uptimeNanoseconds + UInt64(max(0, configuration.logOutTimeout.nanoseconds)))
         )
-        enqueue(.logOut(sessionID), now: now, into: &actions)
+        enqueue(.logOut(sessionID))
     }
 
     /// Transition 16: ends the session now.
     private mutating func terminate(_ reason: BGBCloseReason, into actions: inout Actions) {
         if case .closed = phase { return }
         phase = .closed(reason)
+        pendingPoll = nil
+        pendingReLogIn = false
+        pendingSignInSent = nil
         cancelTimers(into: &actions)
         actions.append(.cancelTimer(.logOut))
         queue.removeAll()
@@ -479,9 +515,9 @@ extension BGBHTTPSessionStateMachine {
 // MARK: Requests and connections
 
 extension BGBHTTPSessionStateMachine {
-    private mutating func enqueue(_ kind: Queued.Kind, now: Instant, into actions: inout Actions) {
+    /// Queues a request; ``settle(now:)`` hands it to a connection.
+    private mutating func enqueue(_ kind: Queued.Kind) {
         queue.append(Queued(kind: kind, generation: generation))
-        pump(now: now, into: &actions)
     }
 
     /// Sends queued requests on idle connections, opening one when allowed.
