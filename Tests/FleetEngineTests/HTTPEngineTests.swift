@@ -34,10 +34,8 @@ struct HTTPEngineTests {
         sessions: Int,
         _ configure: @escaping (inout MPSimulatorConfiguration) -> Void = { _ in }
     ) async throws -> Fixture {
-        let (simulator, addresses) = try await Self.startSimulator {
-            $0.identityCheck = .strict
-            configure(&$0)
-        }
+        let simulator = try await EngineEndToEndTests.startSimulator(sessions: 0, configure: configure).simulator
+        let addresses = try #require(simulator.boundAddresses)
         simulator.registerClients(
             try identities.identities.prefix(sessions).map {
                 MPSimulator.PreRegistration(smsID: try SMSID($0.smsid.rawValue), certificateDER: $0.smsCertificate.certificateDER)

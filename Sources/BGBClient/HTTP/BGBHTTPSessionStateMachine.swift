@@ -12,7 +12,8 @@ import NIOCore
 ///
 /// 1. ``start(now:)``: `idle → loggingIn`; LogIn is queued and the first connection opened.
 /// 2. ``connected(_:now:)``: the first connection up completes the start future (`connected`);
-///    queued requests go out on idle connections (at ``settle(now:)``). A connection that comes up after the end is closed.
+///    queued requests go out on idle connections (at ``settle(now:)``). A connection that comes
+///    up after the end is closed.
 /// 3. ``connectFailed(_:reason:)`` before the first connection was ever up: `closed`, the start
 ///    future fails with the connect error, the delegate hears nothing.
 /// 4. ``connectFailed(_:reason:)`` later: `closed` with the connect error (while logging out: with
@@ -29,8 +30,8 @@ import NIOCore
 ///    frame, on an unknown channel or with an undecodable message as an anomaly (spec §10 items
 ///    2–3); the next poll after the scheduler's delay (``Timer/poll``).
 /// 8. A Continue answered 990: log in again at once (spec §4.6): ``Action/willLogInAgain(count:)``,
-///    then at ``settle(now:)`` the login's timers and queue are dropped, `loggingIn`, LogIn queued; answers to the older
-///    login's requests are ignored from then on. More than
+///    then at ``settle(now:)`` the login's timers and queue are dropped, `loggingIn`, LogIn
+///    queued; answers to the older login's requests are ignored from then on. More than
 ///    ``BGBHTTPSessionConfiguration/reLogInLimit`` 990s within the window close with
 ///    `httpStatus(990)` (``BGBHTTPReLogInGuard``).
 /// 9. A Continue answered 200 or any other status: `closed` with that status (spec §10 item 4).
