@@ -47,6 +47,14 @@ let package = Package(
             name: "ZlibSupport",
             dependencies: ["CZlib"]
         ),
+        // Process-level pieces every command shares: the open-file limit, the cache directory,
+        // SplitMix64, the interrupt handler and the progress line.
+        .target(
+            name: "FleetSupport",
+            dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+            ]
+        ),
         .target(
             name: "BGBProtocol",
             dependencies: [
@@ -120,6 +128,7 @@ let package = Package(
                 "BGBTLS",
                 "CCMMessaging",
                 "FleetMetrics",
+                "FleetSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -140,6 +149,7 @@ let package = Package(
                 "BGBClient",
                 "FleetIdentity",
                 "FleetMetrics",
+                "FleetSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -161,6 +171,7 @@ let package = Package(
                 "MPSimulator",
                 "BGBClient",
                 "FleetEngine",
+                "FleetSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -199,6 +210,7 @@ let package = Package(
             name: "BGBProtocolTests",
             dependencies: [
                 "BGBProtocol",
+                "FleetSupport",
                 "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -237,6 +249,7 @@ let package = Package(
             dependencies: [
                 "bgbfleet",
                 "TestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 "FleetMetrics",
@@ -283,8 +296,16 @@ let package = Package(
             name: "FleetMetricsTests",
             dependencies: [
                 "FleetMetrics",
+                "FleetSupport",
                 "ZlibSupport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .testTarget(
+            name: "FleetSupportTests",
+            dependencies: [
+                "FleetSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(

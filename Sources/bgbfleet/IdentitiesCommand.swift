@@ -3,6 +3,7 @@ import BGBClient
 import FleetEngine
 import FleetIdentity
 import FleetMetrics
+import FleetSupport
 import Foundation
 import X509
 
@@ -91,23 +92,13 @@ extension IdentitiesCommand {
             stderr("generating identities into \(pool.directory.path): \(count) wanted, \(already) complete, key \(pool.keyType), \(kind), names \(pool.namePrefix)…, \(workers) jobs")
 
             let stop = GenerationStopFlag()
-            signal(SIGINT, SIG_IGN)
-            let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-            interrupt.setEventHandler {
-                if stop.isStopped {
-                    stderr("\ninterrupted again: exiting now (files already written are complete)")
-                    _exit(130)
-                }
-                stop.stop()
-                stderr("\nstopping: writing the chunks already complete (Ctrl-C again to exit at once)")
-            }
-            interrupt.resume()
-            defer {
-                interrupt.cancel()
-                signal(SIGINT, SIG_DFL)
-            }
+            let interrupt = InterruptHandler(
+                stopping: "stopping: writing the chunks already complete (Ctrl-C again to exit at once)",
+                again: .exit(message: "interrupted again: exiting now (files already written are complete)")
+            ) { _ in stop.stop() }
+            defer { interrupt.cancel() }
 
-            let display = GenerationProgressDisplay(isTerminal: isatty(STDERR_FILENO) == 1)
+            let display = ProgressDisplay.generation()
             let report = try await poolCall(out) {
                 try await pool.generate(count: count, jobs: workers, stop: stop, issuer: issuer) { display.update($0) }
             }
@@ -122,7 +113,7 @@ extension IdentitiesCommand {
                     the pool still counts \(report.poolCount) complete identities.
                     resume with: bgbfleet identities generate --count \(count) --identities \(shellQuoted(out))
                     """)
-                throw ExitCode(130)
+                throw ExitCode(interrupt.exitStatus ?? 130)
             }
             print("""
                 generated \(report.generated) identities in \(String(format: "%.1f", seconds)) s \
@@ -205,29 +196,17 @@ extension IdentitiesCommand {
             }
             stderr("registering identities \(indexes.lowerBound)..<\(indexes.upperBound) of \(pool.directory.path) with \(target) (\(concurrency) at a time, \(rate)/s)")
 
-            let progress = RegistrationProgressDisplay(isTerminal: isatty(STDERR_FILENO) == 1)
+            let progress = ProgressDisplay.registration()
             let task = Task {
                 try await pool.register(range: indexes, client: client, concurrency: concurrency, force: force) {
                     progress.update($0)
                 }
             }
-            signal(SIGINT, SIG_IGN)
-            let interrupted = GenerationStopFlag()
-            let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-            interrupt.setEventHandler {
-                if interrupted.isStopped {
-                    stderr("\ninterrupted again: exiting now (registrations already recorded are complete)")
-                    _exit(130)
-                }
-                interrupted.stop()
-                stderr("\nstopping: no new registrations; recording the replies that arrived (Ctrl-C again to exit at once)")
-                task.cancel()
-            }
-            interrupt.resume()
-            defer {
-                interrupt.cancel()
-                signal(SIGINT, SIG_DFL)
-            }
+            let interrupt = InterruptHandler(
+                stopping: "stopping: no new registrations; recording the replies that arrived (Ctrl-C again to exit at once)",
+                again: .exit(message: "interrupted again: exiting now (registrations already recorded are complete)")
+            ) { _ in task.cancel() }
+            defer { interrupt.cancel() }
             let report = try await poolCall(out) { try await task.value }
             progress.finish()
 
@@ -241,7 +220,7 @@ extension IdentitiesCommand {
                 print("  identity \(failure.index): \(failure.error)")
             }
             if report.failures.count > 50 { print("  … and \(report.failures.count - 50) more") }
-            if interrupted.isStopped { throw ExitCode(130) }
+            if let status = interrupt.exitStatus { throw ExitCode(status) }
             let settleNanoseconds = DurationText.nanoseconds(settle) ?? 0
             if report.registered > 0, settleNanoseconds > 0, let last = report.lastRegisteredAt {
                 let remaining = Double(settleNanoseconds) / 1e9 - Date().timeIntervalSince(last)
@@ -343,102 +322,6 @@ extension IdentitiesCommand {
             } else {
                 print("registration: none")
             }
-        }
-    }
-}
-
-/// Redraws a progress bar on a terminal (at most ten times a second), or prints a plain line
-/// every five seconds otherwise. Called from generation worker threads.
-final class GenerationProgressDisplay: @unchecked Sendable {
-    private let lock = NSLock()
-    private let isTerminal: Bool
-    private let start = ContinuousClock.now
-    private var lastDraw: ContinuousClock.Instant?
-    private var latest: GenerationProgress?
-    private let interval: Duration
-
-    init(isTerminal: Bool) {
-        self.isTerminal = isTerminal
-        self.interval = isTerminal ? .milliseconds(100) : .seconds(5)
-    }
-
-    func update(_ progress: GenerationProgress) {
-        lock.withLock {
-            latest = progress
-            let now = ContinuousClock.now
-            if let lastDraw, now - lastDraw < interval, progress.done < progress.total { return }
-            if lastDraw == nil, !isTerminal, now - start < interval { return }
-            lastDraw = now
-            draw(progress, now: now)
-        }
-    }
-
-    /// Ends the bar's line.
-    func finish() {
-        lock.withLock {
-            if isTerminal, lastDraw != nil {
-                FileHandle.standardError.write(Data("\n".utf8))
-            }
-        }
-    }
-
-    private func draw(_ progress: GenerationProgress, now: ContinuousClock.Instant) {
-        let elapsed = now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let rate = seconds > 0 ? Double(progress.done) / seconds : 0
-        let fraction = progress.total > 0 ? Double(progress.done) / Double(progress.total) : 1
-        let remaining = rate > 0 ? Double(progress.total - progress.done) / rate : 0
-        let numbers = "\(progress.done)/\(progress.total) \(String(format: "%5.1f", fraction * 100))% \(String(format: "%.1f", rate))/s ETA \(clock(remaining))"
-        if isTerminal {
-            let width = 30
-            let filled = min(width, Int(fraction * Double(width)))
-            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(numbers)".utf8))
-        } else {
-            FileHandle.standardError.write(Data("identities: \(numbers)\n".utf8))
-        }
-    }
-
-    private func clock(_ seconds: Double) -> String {
-        let total = Int(seconds.rounded())
-        let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
-        return hours > 0
-            ? String(format: "%d:%02d:%02d", hours, minutes, secs)
-            : String(format: "%d:%02d", minutes, secs)
-    }
-}
-
-/// Shows registration progress: a redrawn line on a terminal, a plain line every five seconds otherwise.
-final class RegistrationProgressDisplay: @unchecked Sendable {
-    private let lock = NSLock()
-    private let isTerminal: Bool
-    private var lastDraw: ContinuousClock.Instant?
-    private var drawn = false
-
-    init(isTerminal: Bool) {
-        self.isTerminal = isTerminal
-    }
-
-    func update(_ progress: RegistrationProgress) {
-        lock.withLock {
-            let now = ContinuousClock.now
-            let interval: Duration = isTerminal ? .milliseconds(100) : .seconds(5)
-            if let lastDraw, now - lastDraw < interval, progress.done < progress.total { return }
-            if lastDraw == nil { lastDraw = now; if !isTerminal { return } }
-            lastDraw = now
-            let line = "registrations: \(progress.done)/\(progress.total), registered \(progress.registered), failed \(progress.failed)"
-            if isTerminal {
-                drawn = true
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
-            } else {
-                FileHandle.standardError.write(Data((line + "\n").utf8))
-            }
-        }
-    }
-
-    func finish() {
-        lock.withLock {
-            if isTerminal, drawn { FileHandle.standardError.write(Data("\n".utf8)) }
         }
     }
 }
