@@ -14,7 +14,7 @@ import NIOConcurrencyHelpers
 /// restores them.
 public final class InterruptHandler: @unchecked Sendable {
     // @unchecked Sendable: `sources` is set once in `init` and only cancelled afterwards
-    // (dispatch sources are thread-safe); the rest is in a lock box.
+    // (dispatch sources are thread-safe); the mutable state is in a lock box.
 
     /// What a second signal does.
     public enum Repeat: Sendable {
@@ -35,14 +35,18 @@ public final class InterruptHandler: @unchecked Sendable {
         var waiters: [CheckedContinuation<Int32, Never>] = []
     }
 
-    private let state: NIOLockedValueBox<State>
+    private let state = NIOLockedValueBox(State())
     private let signals: [Int32]
+    private let message: String?
+    private let again: Repeat
+    private let onStop: @Sendable (Int32) -> Void
     private let sources: [any DispatchSourceSignal]
 
     /// Installs the handler.
     ///
     /// - Parameters:
-    ///   - signals: the signals handled (``terminationSignals`` unless a test uses others).
+    ///   - signals: the signals handled (``terminationSignals``; a test passes none and calls
+    ///     ``receive(_:)`` itself).
     ///   - message: written to stderr, on a line of its own, when the first signal arrives.
     ///   - again: what a second signal does.
     ///   - onStop: called once, on a dispatch queue, with the first signal.
@@ -52,27 +56,22 @@ public final class InterruptHandler: @unchecked Sendable {
         again: Repeat,
         onStop: @escaping @Sendable (Int32) -> Void = { _ in }
     ) {
-        let state = NIOLockedValueBox(State())
-        self.state = state
         self.signals = signals
+        self.message = message
+        self.again = again
+        self.onStop = onStop
         self.sources = signals.map { number in
             signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                Self.handle(number, state: state, message: message, again: again, onStop: onStop)
-            }
+            return DispatchSource.makeSignalSource(signal: number, queue: .global())
+        }
+        for (number, source) in zip(signals, sources) {
+            source.setEventHandler { [weak self] in self?.receive(number) }
             source.resume()
-            return source
         }
     }
 
-    private static func handle(
-        _ number: Int32,
-        state: NIOLockedValueBox<State>,
-        message: String?,
-        again: Repeat,
-        onStop: @Sendable (Int32) -> Void
-    ) {
+    /// A signal arrived (called by the signal's dispatch source).
+    func receive(_ number: Int32) {
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Int32, Never>]? in
             guard state.first == nil else { return nil }
             state.first = number

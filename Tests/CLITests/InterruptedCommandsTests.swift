@@ -6,15 +6,9 @@ import Testing
 /// command shares (`run`'s own cases are InterruptedRunTests).
 @Suite("Interrupted commands", .serialized)
 struct InterruptedCommandsTests {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     /// Starts the binary with `arguments`, waits (at most 60 s) until its stdout or stderr
     /// contains `ready`, waits `settle` more, sends `signal` and waits (at most 60 s) for the exit.
-    static func interrupt(_ arguments: [String], ready: String, settle: useconds_t = 500_000, signal: Int32) throws -> Outcome {
+    static func interrupt(_ arguments: [String], ready: String, settle: useconds_t = 500_000, signal: Int32) throws -> CLITests.Result {
         let process = Process()
         process.executableURL = CLITests.binary
         process.arguments = arguments
@@ -47,7 +41,7 @@ struct InterruptedCommandsTests {
         out.fileHandleForReading.readabilityHandler = nil
         err.fileHandleForReading.readabilityHandler = nil
         let (stdout, stderr) = text()
-        return Outcome(
+        return CLITests.Result(
             status: process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus,
             stdout: stdout,
             stderr: stderr

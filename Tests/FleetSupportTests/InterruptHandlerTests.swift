@@ -1,6 +1,7 @@
-import FleetSupport
 import NIOConcurrencyHelpers
 import Testing
+
+@testable import FleetSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -8,50 +9,41 @@ import Glibc
 import Darwin
 #endif
 
-/// The handler driven with SIGUSR1/SIGUSR2 sent to this process (SIGINT/SIGTERM would reach
-/// the test runner's own handling); `run`'s and `mp-sim`'s real signals are covered end to end
-/// by the CLI tests.
-@Suite("Interrupt handler", .serialized, .timeLimit(.minutes(1)))
+/// The handler's rules, with signals handed to it directly (no signal is installed or sent in the
+/// test process). The real signals, end to end, are the CLI tests': InterruptedRunTests (`run`,
+/// `run --processes`) and InterruptedCommandsTests (`mp-sim`, `identities generate`).
+@Suite("Interrupt handler", .timeLimit(.minutes(1)))
 struct InterruptHandlerTests {
-    /// Polls `condition` for up to five seconds.
-    static func eventually(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<500 {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
-    @Test("the first signal stops once and is remembered; a second is ignored under .ignore")
-    func firstSignalStops() async {
+    @Test("the first signal stops once and is remembered (130/143); a second is ignored under .ignore")
+    func firstSignalStops() {
         let stops = NIOLockedValueBox<[Int32]>([])
-        let handler = InterruptHandler(signals: [SIGUSR1], stopping: nil, again: .ignore) { number in
+        let handler = InterruptHandler(signals: [], stopping: nil, again: .ignore) { number in
             stops.withLockedValue { $0.append(number) }
         }
         defer { handler.cancel() }
         #expect(handler.received == nil)
         #expect(handler.exitStatus == nil)
 
-        kill(getpid(), SIGUSR1)
-        #expect(await Self.eventually { stops.withLockedValue { $0 } == [SIGUSR1] })
-        #expect(handler.received == SIGUSR1)
-        #expect(handler.exitStatus == 128 + SIGUSR1)
+        handler.receive(SIGTERM)
+        #expect(stops.withLockedValue { $0 } == [SIGTERM])
+        #expect(handler.received == SIGTERM)
+        #expect(handler.exitStatus == 143)
 
-        kill(getpid(), SIGUSR1)
-        try? await Task.sleep(for: .milliseconds(200))
-        #expect(stops.withLockedValue { $0 } == [SIGUSR1])
-        #expect(handler.received == SIGUSR1)
+        handler.receive(SIGINT)
+        #expect(stops.withLockedValue { $0 } == [SIGTERM])
+        #expect(handler.received == SIGTERM)
+        #expect(handler.exitStatus == 143)
     }
 
     @Test("firstSignal() waits for the signal, and answers at once once it has come")
     func firstSignalWaits() async {
-        let handler = InterruptHandler(signals: [SIGUSR1, SIGUSR2], stopping: nil, again: .ignore)
+        let handler = InterruptHandler(signals: [], stopping: nil, again: .ignore)
         defer { handler.cancel() }
-        let waiter = Task { await handler.firstSignal() }
-        try? await Task.sleep(for: .milliseconds(100))
-        kill(getpid(), SIGUSR2)
-        #expect(await waiter.value == SIGUSR2)
-        #expect(await handler.firstSignal() == SIGUSR2)
-        #expect(handler.exitStatus == 128 + SIGUSR2)
+        let waiters = (0..<3).map { _ in Task { await handler.firstSignal() } }
+        try? await Task.sleep(for: .milliseconds(50))
+        handler.receive(SIGINT)
+        for waiter in waiters { #expect(await waiter.value == SIGINT) }
+        #expect(await handler.firstSignal() == SIGINT)
+        #expect(handler.exitStatus == 130)
     }
 }
