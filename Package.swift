@@ -48,6 +48,14 @@ let package = Package(
             name: "ZlibSupport",
             dependencies: ["CZlib"]
         ),
+        // Process-level pieces every command shares: the open-file limit, the cache directory,
+        // SplitMix64, the interrupt handler and the progress line.
+        .target(
+            name: "FleetSupport",
+            dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+            ]
+        ),
         .target(
             name: "BGBProtocol",
             dependencies: [
@@ -70,6 +78,7 @@ let package = Package(
         .target(
             name: "FleetIdentity",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -96,6 +105,7 @@ let package = Package(
             dependencies: [
                 "ZlibSupport",
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // TLS for client sessions. Its own module so that BoringSSL's C names (reached through
@@ -130,7 +140,9 @@ let package = Package(
                 "BGBTLS",
                 "CCMMessaging",
                 "FleetMetrics",
+                "FleetSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -149,6 +161,7 @@ let package = Package(
                 "BGBClient",
                 "FleetIdentity",
                 "FleetMetrics",
+                "FleetSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -171,6 +184,7 @@ let package = Package(
                 "MPSimulator",
                 "BGBClient",
                 "FleetEngine",
+                "FleetSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -219,6 +233,7 @@ let package = Package(
             name: "BGBProtocolTests",
             dependencies: [
                 "BGBProtocol",
+                "FleetSupport",
                 "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -262,6 +277,7 @@ let package = Package(
             dependencies: [
                 "bgbfleet",
                 "TestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 "FleetMetrics",
@@ -296,6 +312,7 @@ let package = Package(
                 "FleetMetrics",
                 "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -308,8 +325,16 @@ let package = Package(
             name: "FleetMetricsTests",
             dependencies: [
                 "FleetMetrics",
+                "FleetSupport",
                 "ZlibSupport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .testTarget(
+            name: "FleetSupportTests",
+            dependencies: [
+                "FleetSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(

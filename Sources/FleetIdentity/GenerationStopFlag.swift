@@ -1,22 +1,21 @@
-import Foundation
+import NIOConcurrencyHelpers
 
 /// A flag that asks a running generation to stop. Thread-safe; set it from a signal handler's
 /// dispatch source or any thread. Generation checks it between identities, writes the chunks
 /// it completed and drops the partly generated ones.
-public final class GenerationStopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stopped = false
+public final class GenerationStopFlag: Sendable {
+    private let stopped = NIOLockedValueBox(false)
 
     /// Creates a flag that is not set.
     public init() {}
 
     /// Asks the generation to stop.
     public func stop() {
-        lock.withLock { stopped = true }
+        stopped.withLockedValue { $0 = true }
     }
 
     /// Whether ``stop()`` was called.
     public var isStopped: Bool {
-        lock.withLock { stopped }
+        stopped.withLockedValue { $0 }
     }
 }

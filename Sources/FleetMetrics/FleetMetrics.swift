@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// The metrics registry of a run: an ``AtomicHistogram`` per ``MetricName`` and the ``FleetCounters``.
 ///
@@ -21,7 +22,7 @@ public final class FleetMetrics: Sendable {
     public let startTime: Date
 
     @usableFromInline let recorders: [AtomicHistogram]
-    private let lastIntervalEnd: LockedValue<Double>
+    private let lastIntervalEnd: NIOLockedValueBox<Double>
 
     /// Creates empty recorders and counters; `counterShards`: one per event loop that counts
     /// (see ``FleetCounters``).
@@ -30,7 +31,7 @@ public final class FleetMetrics: Sendable {
         self.startTime = startTime
         counters = FleetCounters(shards: counterShards)
         recorders = MetricName.allCases.map { _ in AtomicHistogram(layout: layout) }
-        lastIntervalEnd = LockedValue(0)
+        lastIntervalEnd = NIOLockedValueBox(0)
     }
 
     /// Records one latency sample: one relaxed atomic increment, no allocation.
@@ -47,7 +48,7 @@ public final class FleetMetrics: Sendable {
     /// Closes the current interval at `now` and starts the next: snapshots every recorder (each
     /// sample lands in exactly one interval) and the counters.
     public func takeInterval(now: Date = Date()) -> IntervalRecord {
-        lastIntervalEnd.withLock { lastEnd in
+        lastIntervalEnd.withLockedValue { lastEnd in
             let end = Swift.max(now.timeIntervalSince(startTime), lastEnd)
             var histograms: [MetricName: HistogramSnapshot] = [:]
             for metric in MetricName.allCases {
@@ -85,22 +86,5 @@ public struct IntervalRecord: Sendable, Equatable {
         self.length = length
         self.histograms = histograms
         self.counters = counters
-    }
-}
-
-/// A value guarded by a lock.
-final class LockedValue<Value>: @unchecked Sendable {
-    // @unchecked Sendable: `value` is only accessed with `lock` held.
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetMetrics
+import FleetSupport
 import Foundation
 import Logging
 import MPSimulator
@@ -298,47 +299,28 @@ struct MPSimCommand: AsyncParsableCommand {
         }
         print("  identity check \(configuration.identityCheck.rawValue), signatures \(configuration.signatureVerification.rawValue)")
 
-        let signals = Self.terminationSignals()
+        let signals = InterruptHandler(
+            stopping: nil,
+            again: .exit(message: "mp-sim: interrupted again: exiting at once")
+        )
+        defer { signals.cancel() }
+        // A server's log: out now, also into a pipe or a file (systemd, tee), not at exit; the
+        // signal handler is in place once the startup lines are out.
+        fflush(nil)
         let status = Task {
             guard statusPeriod > .zero else { return }
             while !Task.isCancelled {
                 try? await Task.sleep(for: statusPeriod)
                 if Task.isCancelled { break }
                 print(Self.statusLine(simulator))
+                fflush(nil)
             }
         }
-        var received: Int32 = 0
-        for await signal in signals {
-            received = signal
-            break
-        }
+        let received = await signals.firstSignal()
         status.cancel()
         print("received \(received == SIGTERM ? "SIGTERM" : "SIGINT"), shutting down")
         try await simulator.shutdown()
         print(Self.finalCounters(simulator))
-    }
-
-    /// Keeps the signal sources alive while the stream is consumed.
-    final class SignalSources: @unchecked Sendable {
-        // @unchecked Sendable: set once before the stream is handed out, cancelled once.
-        var sources: [DispatchSourceSignal] = []
-    }
-
-    /// SIGINT and SIGTERM as an async sequence (the default handlers are disabled).
-    static func terminationSignals() -> AsyncStream<Int32> {
-        AsyncStream { continuation in
-            let holder = SignalSources()
-            holder.sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { continuation.yield(number) }
-                source.resume()
-                return source
-            }
-            continuation.onTermination = { _ in
-                for source in holder.sources { source.cancel() }
-            }
-        }
     }
 
     static func milliseconds(_ nanoseconds: UInt64) -> String {

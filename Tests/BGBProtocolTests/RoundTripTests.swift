@@ -1,19 +1,11 @@
 import BGBProtocol
+import FleetSupport
 import NIOCore
 import Testing
 
 @Suite("Message round trips")
 struct RoundTripTests {
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias SeededGenerator = SplitMix64
 
     static func randomTimeStamp(_ generator: inout SeededGenerator) -> BGBTimeStamp {
         let nanos = Int64.random(in: 0...4_102_444_800_000_000_000, using: &generator)
@@ -29,7 +21,7 @@ struct RoundTripTests {
     }
 
     static func randomMessages(count: Int) -> [BGBMessage] {
-        var generator = SeededGenerator(state: 42)
+        var generator = SeededGenerator(seed: 42)
         var messages: [BGBMessage] = []
         for _ in 0..<count {
             let stamp = randomTimeStamp(&generator)

@@ -1,3 +1,4 @@
+import FleetSupport
 import Histogram
 import Testing
 @testable import FleetMetrics

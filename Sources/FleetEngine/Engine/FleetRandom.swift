@@ -1,16 +1,4 @@
-/// A small, fast, seedable generator (SplitMix64) for per-session decisions on the hot path.
-public struct FleetRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+import FleetSupport
 
-    public init(seed: UInt64) {
-        self.state = seed
-    }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The engine's seedable generator for per-session decisions on the hot path: SplitMix64.
+public typealias FleetRandom = SplitMix64

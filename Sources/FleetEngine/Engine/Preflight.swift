@@ -1,28 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 
 /// Checks a plan against what this machine allows before anything connects, and refuses an
 /// impossible plan with the numbers and what to change.
 public enum Preflight {
     /// File descriptors a process needs beyond its sessions (listeners, reports, the event loops).
+    /// The limit itself is raised and read with `OpenFileLimit.raise()` (FleetSupport).
     public static let overheadFiles = 64
-
-    /// Raises the soft file limit to the hard limit; returns the limit now in force.
-    @discardableResult
-    public static func raiseFileLimit() -> Int {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
-        if limit.rlim_cur < limit.rlim_max {
-            var raised = limit
-            raised.rlim_cur = limit.rlim_max
-            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
-        }
-        return limit.rlim_cur >= UInt(Int.max) ? Int.max : Int(limit.rlim_cur)
-    }
 
     /// The ephemeral port range (`/proc/sys/net/ipv4/ip_local_port_range`).
     public static func localPortRange() -> ClosedRange<Int> {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -139,44 +140,42 @@ private final class UncheckedProcess: @unchecked Sendable {
 }
 
 /// The command's exit, awaited once.
-private final class ExitBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var status: Int32?
-    private var waiter: CheckedContinuation<Int32, Never>?
-    private var timeoutFired = false
+private final class ExitBox: Sendable {
+    private struct State {
+        var status: Int32?
+        var waiter: CheckedContinuation<Int32, Never>?
+        var timeoutFired = false
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     func finish(_ code: Int32) {
-        lock.lock()
-        status = code
-        let waiting = waiter
-        waiter = nil
-        lock.unlock()
+        let waiting = state.withLockedValue { state in
+            state.status = code
+            defer { state.waiter = nil }
+            return state.waiter
+        }
         waiting?.resume(returning: code)
     }
 
     func wait() async -> Int32 {
         await withCheckedContinuation { continuation in
-            lock.lock()
-            if let status {
-                lock.unlock()
-                continuation.resume(returning: status)
-            } else {
-                waiter = continuation
-                lock.unlock()
+            let status = state.withLockedValue { state in
+                if state.status == nil { state.waiter = continuation }
+                return state.status
             }
+            if let status { continuation.resume(returning: status) }
         }
     }
 
     func timedOut() {
-        lock.lock()
-        if status == nil { timeoutFired = true }
-        lock.unlock()
+        state.withLockedValue { state in
+            if state.status == nil { state.timeoutFired = true }
+        }
     }
 
     var didTimeOut: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return timeoutFired
+        state.withLockedValue { $0.timeoutFired }
     }
 }
 

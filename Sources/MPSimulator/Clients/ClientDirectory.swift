@@ -1,4 +1,5 @@
 import BGBProtocol
+import NIOConcurrencyHelpers
 
 /// Every known client and the session holding it online, in 16 lock shards keyed by SMSID, plus
 /// an append-only ResourceID index.
@@ -17,21 +18,21 @@ final class ClientDirectory: Sendable {
     static let firstResourceID = 16_777_217
     private static let shardCount = 16
 
-    private let shards: [LockedState<[SMSID: Entry]>]
+    private let shards: [NIOLockedValueBox<[SMSID: Entry]>]
     /// By ResourceID − ``firstResourceID``; nil where a record was deleted (IDs are never reused).
-    private let byResource = LockedState<[ClientRecord?]>([])
+    private let byResource = NIOLockedValueBox<[ClientRecord?]>([])
 
     init() {
-        shards = (0..<Self.shardCount).map { _ in LockedState([:]) }
+        shards = (0..<Self.shardCount).map { _ in NIOLockedValueBox([:]) }
     }
 
     @inline(__always)
-    private func shard(_ smsID: SMSID) -> LockedState<[SMSID: Entry]> {
+    private func shard(_ smsID: SMSID) -> NIOLockedValueBox<[SMSID: Entry]> {
         shards[Int(UInt(bitPattern: smsID.hashValue) % UInt(Self.shardCount))]
     }
 
     /// Number of known clients.
-    var count: Int { byResource.withLock { $0.lazy.filter { $0 != nil }.count } }
+    var count: Int { byResource.withLockedValue { $0.lazy.filter { $0 != nil }.count } }
 
     /// Adds clients (or replaces the certificate of known ones, keeping their ResourceID); returns
     /// the records in input order. ResourceIDs are assigned under one lock for the whole batch.
@@ -41,9 +42,9 @@ final class ClientDirectory: Sendable {
         approved: Bool
     ) -> [ClientRecord] {
         let now = Clock.epochNanoseconds
-        return byResource.withLock { index in
+        return byResource.withLockedValue { index in
             clients.map { client in
-                shard(client.smsID).withLock { entries in
+                shard(client.smsID).withLockedValue { entries in
                     if var entry = entries[client.smsID] {
                         let record = ClientRecord(
                             smsID: client.smsID,
@@ -79,11 +80,11 @@ final class ClientDirectory: Sendable {
     }
 
     func record(for smsID: SMSID) -> ClientRecord? {
-        shard(smsID).withLock { $0[smsID]?.record }
+        shard(smsID).withLockedValue { $0[smsID]?.record }
     }
 
     func record(forResourceID resourceID: Int) -> ClientRecord? {
-        byResource.withLock { index in
+        byResource.withLockedValue { index in
             let position = resourceID - Self.firstResourceID
             return index.indices.contains(position) ? index[position] : nil
         }
@@ -91,17 +92,17 @@ final class ClientDirectory: Sendable {
 
     /// Every record in ResourceID order.
     func allRecords() -> [ClientRecord] {
-        byResource.withLock { $0.compactMap { $0 } }
+        byResource.withLockedValue { $0.compactMap { $0 } }
     }
 
     /// Deletes a record (its ResourceID is not handed out again; the SMSID may register anew).
     /// Returns whether it was there.
     func delete(_ record: ClientRecord) -> Bool {
-        byResource.withLock { index in
+        byResource.withLockedValue { index in
             let position = record.resourceID - Self.firstResourceID
             guard index.indices.contains(position), index[position] === record else { return false }
             index[position] = nil
-            shard(record.smsID).withLock { entries in
+            shard(record.smsID).withLockedValue { entries in
                 if entries[record.smsID]?.record === record { entries[record.smsID] = nil }
             }
             return true
@@ -111,7 +112,7 @@ final class ClientDirectory: Sendable {
     /// Makes `session` the one holding `smsID` online; returns the session it replaced.
     func signIn(_ smsID: SMSID, session: SessionRef, record: ClientRecord) -> SessionRef? {
         let now = Clock.epochNanoseconds
-        return shard(smsID).withLock { entries in
+        return shard(smsID).withLockedValue { entries in
             var entry = entries[smsID] ?? Entry(record: record)
             let replaced = entry.session
             entry.session = session
@@ -125,7 +126,7 @@ final class ClientDirectory: Sendable {
     /// A KeepAlive: refreshes `LastStatusTime` if `sessionNumber` still holds the identity.
     func keepAlive(_ smsID: SMSID, sessionNumber: UInt64) {
         let now = Clock.epochNanoseconds
-        shard(smsID).withLock { entries in
+        shard(smsID).withLockedValue { entries in
             guard var entry = entries[smsID], entry.session?.number == sessionNumber else { return }
             entry.lastStatusTime = now
             entries[smsID] = entry
@@ -135,7 +136,7 @@ final class ClientDirectory: Sendable {
     /// Ends a session; returns whether it was the one holding the identity (then it went offline).
     @discardableResult
     func endSession(_ smsID: SMSID, sessionNumber: UInt64) -> Bool {
-        shard(smsID).withLock { entries in
+        shard(smsID).withLockedValue { entries in
             guard var entry = entries[smsID], entry.session?.number == sessionNumber else { return false }
             entry.session = nil
             entries[smsID] = entry
@@ -145,7 +146,7 @@ final class ClientDirectory: Sendable {
 
     /// The session holding `smsID` online, if any.
     func session(for smsID: SMSID) -> SessionRef? {
-        shard(smsID).withLock { $0[smsID]?.session }
+        shard(smsID).withLockedValue { $0[smsID]?.session }
     }
 
     /// The online sessions of many clients at one moment (shard by shard), in input order.
@@ -156,7 +157,7 @@ final class ClientDirectory: Sendable {
             positions[Int(UInt(bitPattern: smsID.hashValue) % UInt(Self.shardCount))].append(position)
         }
         for (shardIndex, members) in positions.enumerated() where !members.isEmpty {
-            shards[shardIndex].withLock { entries in
+            shards[shardIndex].withLockedValue { entries in
                 for position in members { result[position] = entries[smsIDs[position]]?.session }
             }
         }
@@ -167,7 +168,7 @@ final class ClientDirectory: Sendable {
     func onlineSessions() -> [(SMSID, SessionRef)] {
         var result: [(SMSID, SessionRef)] = []
         for shard in shards {
-            shard.withLock { entries in
+            shard.withLockedValue { entries in
                 for (smsID, entry) in entries {
                     if let session = entry.session { result.append((smsID, session)) }
                 }
@@ -179,7 +180,7 @@ final class ClientDirectory: Sendable {
     /// Status rows for every known client, in ResourceID order.
     func statusRows() -> [(record: ClientRecord, session: SessionRef?, lastStatusTime: Int64)] {
         allRecords().map { record in
-            shard(record.smsID).withLock { entries in
+            shard(record.smsID).withLockedValue { entries in
                 let entry = entries[record.smsID]
                 return (record, entry?.session, entry?.lastStatusTime ?? 0)
             }

@@ -1,4 +1,5 @@
 import BGBProtocol
+import NIOConcurrencyHelpers
 
 /// One client the simulator knows: registered, pre-registered by the engine, or (lenient mode)
 /// implicitly added at its first SignIn.
@@ -21,7 +22,7 @@ final class ClientRecord: Sendable {
     let origin: Origin
     let approved: Bool
     let registeredAtEpochNanoseconds: Int64
-    private let keyCache = LockedState<VerificationKey?>(nil)
+    private let keyCache = NIOLockedValueBox<VerificationKey?>(nil)
 
     init(
         smsID: SMSID,
@@ -46,7 +47,7 @@ final class ClientRecord: Sendable {
     /// The registered certificate's public key, parsed once on first use; nil without a certificate.
     var verificationKey: VerificationKey? {
         guard let certificate else { return nil }
-        return keyCache.withLock { cached in
+        return keyCache.withLockedValue { cached in
             if let cached { return cached }
             let key = certificate.verificationKey()
             cached = key

@@ -1,3 +1,4 @@
+import FleetSupport
 import Foundation
 
 /// Everything the MP simulator can be told: listeners, TLS, identity and signature policy,
@@ -170,12 +171,7 @@ public struct MPSimulatorConfiguration: Sendable, Hashable, Codable {
 
     /// `$XDG_CACHE_HOME/bgbfleet/mp-sim`, or `~/.cache/bgbfleet/mp-sim`.
     public static var defaultStateDirectory: String {
-        let environment = ProcessInfo.processInfo.environment
-        if let cache = environment["XDG_CACHE_HOME"], !cache.isEmpty {
-            return cache + "/bgbfleet/mp-sim"
-        }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSTemporaryDirectory()
-        return home + "/.cache/bgbfleet/mp-sim"
+        CacheDirectory.path() + "/mp-sim"
     }
 
     /// The wire TaskType for an admin `Type` (spec §7.3).

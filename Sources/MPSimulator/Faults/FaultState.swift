@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The fault switches read on the hot path (SignIn, KeepAlive, accept).
@@ -8,32 +9,32 @@ final class FaultState: Sendable {
         var refuseUntil: NIODeadline?
     }
 
-    private let settings: LockedState<Settings>
+    private let settings: NIOLockedValueBox<Settings>
 
     init(_ faults: MPSimulatorConfiguration.Faults) {
-        settings = LockedState(
+        settings = NIOLockedValueBox(
             Settings(signInConfirmDelay: faults.signInConfirmDelay, ignoreKeepAlives: faults.ignoreKeepAlives)
         )
     }
 
     var signInConfirmDelay: Duration {
-        get { settings.withLock { $0.signInConfirmDelay } }
-        set { settings.withLock { $0.signInConfirmDelay = newValue } }
+        get { settings.withLockedValue { $0.signInConfirmDelay } }
+        set { settings.withLockedValue { $0.signInConfirmDelay = newValue } }
     }
 
     var ignoreKeepAlives: Bool {
-        get { settings.withLock { $0.ignoreKeepAlives } }
-        set { settings.withLock { $0.ignoreKeepAlives = newValue } }
+        get { settings.withLockedValue { $0.ignoreKeepAlives } }
+        set { settings.withLockedValue { $0.ignoreKeepAlives = newValue } }
     }
 
     /// Refuse (close at once) new connections until `deadline`; nil stops refusing.
     func refuse(until deadline: NIODeadline?) {
-        settings.withLock { $0.refuseUntil = deadline }
+        settings.withLockedValue { $0.refuseUntil = deadline }
     }
 
     /// Whether a connection accepted now must be closed at once.
     var isRefusing: Bool {
-        settings.withLock { settings in
+        settings.withLockedValue { settings in
             guard let until = settings.refuseUntil else { return false }
             if NIODeadline.now() < until { return true }
             settings.refuseUntil = nil
@@ -43,7 +44,7 @@ final class FaultState: Sendable {
 
     /// The public view.
     var snapshot: MPSimulatorFaults {
-        settings.withLock { settings in
+        settings.withLockedValue { settings in
             let remaining: Duration? = settings.refuseUntil.flatMap { until in
                 let left = until - NIODeadline.now()
                 return left.nanoseconds > 0 ? .nanoseconds(left.nanoseconds) : nil

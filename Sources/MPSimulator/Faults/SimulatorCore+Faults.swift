@@ -1,4 +1,5 @@
 import BGBProtocol
+import NIOConcurrencyHelpers
 import NIOCore
 
 extension SimulatorCore {
@@ -67,7 +68,7 @@ extension SimulatorCore {
 
     /// Closes every session and HTTP connection (restart, shutdown), waiting until each loop did.
     func closeEverything(reason: CloseReason) async {
-        let sessions = httpSessions.withLock { $0.removeAll() }
+        let sessions = httpSessions.withLockedValue { $0.removeAll() }
         for session in sessions { finishRemoved(session, reason: reason, answer: .sessionEnded) }
         for registry in allRegistries {
             try? await registry.eventLoop.submit { registry.closeAll(reason: reason) }.get()

@@ -1,5 +1,6 @@
 import BGBProtocol
 import CCMMessaging
+import NIOConcurrencyHelpers
 import NIOCore
 
 extension SimulatorCore {
@@ -46,7 +47,7 @@ extension SimulatorCore {
     private func logIn() -> HTTPOutcome {
         let id = BGBSessionID.random()
         let number = nextSessionNumber()
-        httpSessions.withLock { $0.logIn(id, number: number, now: .now()) }
+        httpSessions.withLockedValue { $0.logIn(id, number: number, now: .now()) }
         update { $0.httpLogIns += 1 }
         return .respond(BGBHTTPMessages.logInAnswer(BGBLogInAnswer(sessionID: id)))
     }
@@ -62,7 +63,7 @@ extension SimulatorCore {
             return .respond(Self.plain(400, "Bad Request"))
         }
         let id = body.sessionID
-        guard let session = httpSessions.withLock({ $0.touch(id, keepAliveInterval: body.keepAliveInterval, now: .now()) })
+        guard let session = httpSessions.withLockedValue({ $0.touch(id, keepAliveInterval: body.keepAliveInterval, now: .now()) })
         else {
             update { counters in
                 counters.count(.unknownHTTPSession)
@@ -116,7 +117,7 @@ extension SimulatorCore {
             endHTTPSession(id, number: session.number, reason: reason, answer: .sessionEnded)
             return .respond(Self.plain(403, "Forbidden"))
         case .accept(let record):
-            let previous = httpSessions.withLock { $0.signIn(id, smsID: signIn.clientID) }
+            let previous = httpSessions.withLockedValue { $0.signIn(id, smsID: signIn.clientID) }
             if let previous { sessionEnded(previous, sessionNumber: session.number, channelType: .http) }
             if session.smsID != signIn.clientID {
                 signedIn(signIn.clientID, session: .http(id, number: session.number), record: record)
@@ -140,7 +141,7 @@ extension SimulatorCore {
     /// The poll part of a Continue: the oldest queued message at once, or hold.
     private func poll(_ id: BGBSessionID, responder: HTTPPollResponder, token: UInt64) -> HTTPOutcome {
         let deadline = NIODeadline.now() + configuration.httpHold.timeAmount
-        switch httpSessions.withLock({ $0.poll(id, token: token, responder: responder, deadline: deadline) }) {
+        switch httpSessions.withLockedValue({ $0.poll(id, token: token, responder: responder, deadline: deadline) }) {
         case .answer(let message):
             return .respond(
                 BGBHTTPMessages.continueAnswer(BGBContinueAnswer(sessionID: id, frame: message.frame)),
@@ -162,7 +163,7 @@ extension SimulatorCore {
             update { $0.count(.malformedHTTPBody) }
             return .respond(Self.plain(400, "Bad Request"))
         }
-        if let number = httpSessions.withLock({ $0.sessions[body.sessionID]?.number }) {
+        if let number = httpSessions.withLockedValue({ $0.sessions[body.sessionID]?.number }) {
             // Held polls of the session get the idle answer, never 990 (spec §4.8).
             endHTTPSession(body.sessionID, number: number, reason: .httpLogOut, answer: .idle)
         }
@@ -208,7 +209,7 @@ extension SimulatorCore {
 
     /// Ends an HTTP session: held poll answered with `answer`, queued pushes failed, identity offline.
     func endHTTPSession(_ id: BGBSessionID, number: UInt64, reason: CloseReason, answer: PollAnswer) {
-        guard let session = httpSessions.withLock({ $0.remove(id, number: number) }) else { return }
+        guard let session = httpSessions.withLockedValue({ $0.remove(id, number: number) }) else { return }
         finishRemoved(session, reason: reason, answer: answer)
     }
 
@@ -224,14 +225,14 @@ extension SimulatorCore {
     /// Forgets the held poll `token` of a session (its connection is busy with a newer request or gone).
     @discardableResult
     func releaseHold(_ id: BGBSessionID, token: UInt64) -> Bool {
-        httpSessions.withLock { $0.releaseHold(id, token: token) } != nil
+        httpSessions.withLockedValue { $0.releaseHold(id, token: token) } != nil
     }
 
     /// Hold expiry (idle answer) and session idle expiry (3 × KeepAliveInterval, at least httpMinimumIdle).
     func scanHTTPSessions() {
         let minimum = configuration.httpMinimumIdle.nanoseconds
         let intervals = Int64(configuration.httpIdleIntervals)
-        let (holds, expired) = httpSessions.withLock { table in
+        let (holds, expired) = httpSessions.withLockedValue { table in
             table.expire(now: .now()) { interval in
                 .nanoseconds(max(minimum, Int64(interval) * intervals * 1_000_000_000))
             }
@@ -245,7 +246,7 @@ extension SimulatorCore {
     func deliverHTTP(_ id: BGBSessionID, number: UInt64, frame: BGBFrame, push: PushTarget?) {
         let message = HTTPSessionTable.QueuedMessage(frame: frame, push: push, enqueuedAt: Clock.monotonicNanoseconds)
         let limit = configuration.httpQueueLimit
-        switch httpSessions.withLock({ $0.deliver(id, sessionNumber: number, message: message, limit: limit) }) {
+        switch httpSessions.withLockedValue({ $0.deliver(id, sessionNumber: number, message: message, limit: limit) }) {
         case .answer(let held, let message):
             held.responder.answer(token: held.token, .message(message))
         case .queued:

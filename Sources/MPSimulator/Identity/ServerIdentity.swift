@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOConcurrencyHelpers
 import NIOSSL
 import SwiftASN1
 import X509
@@ -25,11 +26,11 @@ struct ServerIdentity: Sendable {
         keyType == .rsa2048 ? "mp-sim-key.pem" : "mp-sim-p256-key.pem"
     }
 
-    private static let cache = LockedState<[String: ServerIdentity]>([:])
+    private static let cache = NIOLockedValueBox<[String: ServerIdentity]>([:])
 
     /// Loads the identity from `directory`, creating it there when missing (once per process).
     static func loadOrCreate(directory: String, keyType: MPSimulatorConfiguration.ServerKeyType = .rsa2048) throws -> ServerIdentity {
-        try cache.withLock { cache in
+        try cache.withLockedValue { cache in
             let cacheKey = directory + "/" + keyType.rawValue
             if let identity = cache[cacheKey] { return identity }
             let identity = try load(directory: directory, keyType: keyType) ?? create(directory: directory, keyType: keyType)

@@ -1,4 +1,5 @@
 import BGBProtocol
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// One client operation: its push (encoded once), the targets resolved at T0 and their progress.
@@ -49,7 +50,7 @@ final class ClientOperation: Sendable {
     let tcpFrame: ByteBuffer
     /// The same payload as a frame value, for HTTP answers.
     let frame: BGBFrame
-    private let state: LockedState<State>
+    private let state: NIOLockedValueBox<State>
 
     init(
         id: OperationID,
@@ -88,13 +89,13 @@ final class ClientOperation: Sendable {
         BGBMessage.request(request).writeTCPFrame(into: &buffer)
         self.tcpFrame = buffer
         self.frame = BGBFrame(channel: .request, payload: buffer.getSlice(at: BGBFrameHeader.size, length: buffer.readableBytes - BGBFrameHeader.size)!)
-        self.state = LockedState(State(progress: progress, lastUpdated: now))
+        self.state = NIOLockedValueBox(State(progress: progress, lastUpdated: now))
     }
 
     /// Records a batch of writes (one lock for the batch).
     func markWritten(_ batch: [(index: Int, at: UInt64)]) {
         guard !batch.isEmpty else { return }
-        state.withLock { state in
+        state.withLockedValue { state in
             for (index, at) in batch {
                 switch state.progress[index].status {
                 case .pending, .queued:
@@ -118,7 +119,7 @@ final class ClientOperation: Sendable {
     /// Marks an HTTP target queued; returns the time it was queued.
     func markQueued(_ index: Int) {
         let now = Clock.monotonicNanoseconds
-        state.withLock { state in
+        state.withLockedValue { state in
             if state.progress[index].status == .pending {
                 state.progress[index].status = .queued
                 state.progress[index].enqueuedAt = now
@@ -128,13 +129,13 @@ final class ClientOperation: Sendable {
 
     /// The time `index` was queued (0 if it never was).
     func enqueuedAt(_ index: Int) -> UInt64 {
-        state.withLock { $0.progress[index].enqueuedAt }
+        state.withLockedValue { $0.progress[index].enqueuedAt }
     }
 
     /// A send failed; returns whether the target changed to failed.
     @discardableResult
     func markFailed(_ index: Int, reason: String) -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             switch state.progress[index].status {
             case .pending, .queued, .written:
                 state.progress[index].status = .failed
@@ -151,7 +152,7 @@ final class ClientOperation: Sendable {
     /// Matches a Response of `smsID` (PushID and TaskID already compared) read at `now`.
     func recordResponse(from smsID: SMSID, returnCode: ReturnCode, now: UInt64) -> ResponseMatch {
         guard let index = indexBySMSID[smsID] else { return .unmatched }
-        return state.withLock { state in
+        return state.withLockedValue { state in
             var progress = state.progress[index]
             if progress.responded { return .duplicate }
             switch progress.status {
@@ -186,7 +187,7 @@ final class ClientOperation: Sendable {
     }
 
     func status() -> OperationStatus {
-        state.withLock { state in
+        state.withLockedValue { state in
             OperationStatus(
                 id: id,
                 type: adminType,
@@ -208,7 +209,7 @@ final class ClientOperation: Sendable {
     }
 
     func clientRecords() -> [PushClientRecord] {
-        state.withLock { state in
+        state.withLockedValue { state in
             zip(targets, state.progress).map { target, progress in
                 PushClientRecord(
                     smsID: target.smsID,

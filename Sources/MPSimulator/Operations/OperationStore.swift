@@ -1,4 +1,5 @@
 import BGBProtocol
+import NIOConcurrencyHelpers
 
 /// The operations the simulator started, indexed by OperationID and by PushID, and the three
 /// independent counters (OperationID, PushID, TaskID; PushID ≠ TaskID so tests catch swaps).
@@ -15,11 +16,11 @@ final class OperationStore: Sendable {
         var byPushID: [Int32: ClientOperation] = [:]
     }
 
-    private let state = LockedState(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Reserves the numbers of a new operation.
     func allocate() -> (operationID: OperationID, pushID: Int32, taskID: Int32) {
-        state.withLock { state in
+        state.withLockedValue { state in
             defer {
                 state.nextOperationID += 1
                 state.nextPushID = state.nextPushID == Int32.max ? 1 : state.nextPushID + 1
@@ -30,7 +31,7 @@ final class OperationStore: Sendable {
     }
 
     func insert(_ operation: ClientOperation) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.ordered.append(operation)
             state.byID[operation.id] = operation
             state.byPushID[operation.request.pushID] = operation
@@ -45,14 +46,14 @@ final class OperationStore: Sendable {
     }
 
     func operation(_ id: OperationID) -> ClientOperation? {
-        state.withLock { $0.byID[id] }
+        state.withLockedValue { $0.byID[id] }
     }
 
     func operation(pushID: Int32) -> ClientOperation? {
-        state.withLock { $0.byPushID[pushID] }
+        state.withLockedValue { $0.byPushID[pushID] }
     }
 
     func all() -> [ClientOperation] {
-        state.withLock { $0.ordered }
+        state.withLockedValue { $0.ordered }
     }
 }

@@ -1,6 +1,7 @@
 import BGBProtocol
 import FleetMetrics
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -71,9 +72,9 @@ public final class MPSimulator: Sendable {
     public let configuration: MPSimulatorConfiguration
     let group: EventLoopGroup
     let core: SimulatorCore
-    let phase = LockedState<Phase>(.idle)
-    private let limits = LockedState<(soft: Int, hard: Int)?>(nil)
-    private let thumbprint = LockedState<String?>(nil)
+    let phase = NIOLockedValueBox<Phase>(.idle)
+    private let limits = NIOLockedValueBox<(soft: Int, hard: Int)?>(nil)
+    private let thumbprint = NIOLockedValueBox<String?>(nil)
 
     /// Creates a simulator; nothing is bound until ``start()``.
     ///
@@ -92,14 +93,14 @@ public final class MPSimulator: Sendable {
     }
 
     /// The SHA-1 thumbprint (upper-case hex) of the TLS server certificate, once started.
-    public var serverCertificateThumbprint: String? { thumbprint.withLock { $0 } }
+    public var serverCertificateThumbprint: String? { thumbprint.withLockedValue { $0 } }
 
     /// The file-descriptor limits after ``start()`` raised the soft limit to the hard one.
-    public var fileDescriptorLimit: (soft: Int, hard: Int)? { limits.withLock { $0 } }
+    public var fileDescriptorLimit: (soft: Int, hard: Int)? { limits.withLockedValue { $0 } }
 
     /// The addresses bound, while running.
     public var boundAddresses: BoundAddresses? {
-        phase.withLock { phase in
+        phase.withLockedValue { phase in
             if case .running(let listeners, _) = phase { return listeners.addresses }
             return nil
         }
@@ -111,7 +112,7 @@ public final class MPSimulator: Sendable {
     /// and binds the listeners.
     @discardableResult
     public func start() async throws -> BoundAddresses {
-        try phase.withLock { phase in
+        try phase.withLockedValue { phase in
             guard case .idle = phase else { throw MPSimulatorError.alreadyStarted }
             phase = .starting
         }
@@ -122,7 +123,7 @@ public final class MPSimulator: Sendable {
                 throw MPSimulatorError.invalidConfiguration(error)
             }
             let limit = FileDescriptorLimit.raise()
-            limits.withLock { $0 = limit }
+            limits.withLockedValue { $0 = limit }
             try FileDescriptorLimit.check(expectedSessions: configuration.expectedSessions, limit: limit)
             let identity: ServerIdentity
             do {
@@ -136,14 +137,14 @@ public final class MPSimulator: Sendable {
             } catch {
                 throw MPSimulatorError.stateDirectory("\(configuration.stateDirectory): \(error)")
             }
-            thumbprint.withLock { $0 = identity.thumbprint }
+            thumbprint.withLockedValue { $0 = identity.thumbprint }
             let context = try ListenerContext(core: core, identity: identity, simulator: self)
             var listeners = try await context.bindAll(tlsPort: configuration.tlsPort, httpPort: configuration.httpPort, adminPort: configuration.adminPort, group: group)
             listeners.httpScan = group.next().scheduleRepeatedTask(
                 initialDelay: core.scanInterval,
                 delay: core.scanInterval
             ) { [core] _ in core.scanHTTPSessions() }
-            phase.withLock { $0 = .running(listeners, context) }
+            phase.withLockedValue { $0 = .running(listeners, context) }
             core.addForeignClients(configuration.foreignClients)
             core.logger.info("MP simulator listening", metadata: [
                 "addresses": "\(listeners.addresses)", "thumbprint": "\(identity.thumbprint)",
@@ -151,7 +152,7 @@ public final class MPSimulator: Sendable {
             ])
             return listeners.addresses
         } catch {
-            phase.withLock { $0 = .idle }
+            phase.withLockedValue { $0 = .idle }
             throw error
         }
     }
@@ -159,7 +160,7 @@ public final class MPSimulator: Sendable {
     /// Closes the listeners, then every session (TLS close; HTTP sessions forgotten), and stops the
     /// expiry scans. The event loop group is left running.
     public func shutdown() async throws {
-        let listeners: Listeners? = phase.withLock { phase in
+        let listeners: Listeners? = phase.withLockedValue { phase in
             defer { phase = .stopped }
             if case .running(let listeners, _) = phase { return listeners }
             return nil
@@ -186,7 +187,7 @@ public final class MPSimulator: Sendable {
     /// admin listener stays up).
     @discardableResult
     public func restartListeners() async throws -> BoundAddresses {
-        guard case .running(var listeners, let context) = phase.withLock({ $0 }) else {
+        guard case .running(var listeners, let context) = phase.withLockedValue({ $0 }) else {
             throw MPSimulatorError.notRunning
         }
         try? await listeners.tls.close()
@@ -203,7 +204,7 @@ public final class MPSimulator: Sendable {
         listeners.addresses.tls = fresh.addresses.tls
         listeners.addresses.http = fresh.addresses.http
         let updated = listeners
-        phase.withLock { phase in
+        phase.withLockedValue { phase in
             if case .running = phase { phase = .running(updated, context) }
         }
         core.logger.notice("listeners restarted", metadata: ["addresses": "\(updated.addresses)"])

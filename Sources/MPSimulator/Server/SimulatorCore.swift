@@ -1,6 +1,7 @@
 import BGBProtocol
 import FleetMetrics
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The simulator's shared state and the rules every listener applies: identities, sessions,
@@ -11,14 +12,14 @@ final class SimulatorCore: Sendable {
     let directory = ClientDirectory()
     let operations = OperationStore()
     let faults: FaultState
-    let httpSessions = LockedState(HTTPSessionTable())
+    let httpSessions = NIOLockedValueBox(HTTPSessionTable())
     /// `mp_rtt`: push written → Response read.
     let rtt = AtomicHistogram()
     /// HTTP: push queued → handed to a poll.
     let httpQueueWait = AtomicHistogram()
-    private let counters = LockedState(MPSimulatorCounters())
-    private let registries = LockedState<[ObjectIdentifier: LoopSessionRegistry]>([:])
-    private let sessionNumbers = LockedState<UInt64>(0)
+    private let counters = NIOLockedValueBox(MPSimulatorCounters())
+    private let registries = NIOLockedValueBox<[ObjectIdentifier: LoopSessionRegistry]>([:])
+    private let sessionNumbers = NIOLockedValueBox<UInt64>(0)
     private let timestampStyle: BGBTimeStamp.Style
 
     init(configuration: MPSimulatorConfiguration, logger: Logger) {
@@ -35,16 +36,16 @@ final class SimulatorCore: Sendable {
 
     @inline(__always)
     func update(_ body: (inout MPSimulatorCounters) -> Void) {
-        counters.withLock(body)
+        counters.withLockedValue(body)
     }
 
-    var countersSnapshot: MPSimulatorCounters { counters.withLock { $0 } }
+    var countersSnapshot: MPSimulatorCounters { counters.withLockedValue { $0 } }
 
     // MARK: loops and sessions
 
     /// The registry of `eventLoop`, created on first use.
     func registry(for eventLoop: EventLoop) -> LoopSessionRegistry {
-        registries.withLock { registries in
+        registries.withLockedValue { registries in
             let key = ObjectIdentifier(eventLoop)
             if let registry = registries[key] { return registry }
             let registry = LoopSessionRegistry(eventLoop: eventLoop)
@@ -54,7 +55,7 @@ final class SimulatorCore: Sendable {
         }
     }
 
-    var allRegistries: [LoopSessionRegistry] { registries.withLock { Array($0.values) } }
+    var allRegistries: [LoopSessionRegistry] { registries.withLockedValue { Array($0.values) } }
 
     /// The expiry scan period: a quarter of the shortest timeout, between 10 ms and 1 s.
     var scanInterval: TimeAmount {
@@ -64,7 +65,7 @@ final class SimulatorCore: Sendable {
     }
 
     func nextSessionNumber() -> UInt64 {
-        sessionNumbers.withLock { number in
+        sessionNumbers.withLockedValue { number in
             number &+= 1
             return number
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetEngine
 import FleetMetrics
+import FleetSupport
 import Foundation
 import NIOCore
 import NIOPosix
@@ -70,7 +71,7 @@ extension RunCommand {
             stderrLine("bgbfleet: \(profile.sessions) sessions (\(profile.name)) on \(workers) workers; waiting for them on \(host):\(boundPort) (run ID \(runID)); reports in \(output.path)")
         }
         let children = local ? try ShardedRun.spawnWorkers(count: workers, port: boundPort) : []
-        let signals = SignalHandler { Task { await coordinator.stopRequested() } }
+        let signals = InterruptHandler.run(shard: false) { Task { await coordinator.stopRequested() } }
         defer { signals.cancel() }
 
         let outcome: Coordinator.Outcome = try await server.executeThenClose { inbound in

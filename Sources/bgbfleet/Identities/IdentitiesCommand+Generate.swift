@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetIdentity
+import FleetSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -65,23 +66,13 @@ extension IdentitiesCommand {
             stderrLine("generating identities into \(pool.directory.path): \(count) wanted, \(already) complete, key \(pool.keyType), \(kind), names \(pool.namePrefix)…, \(workers) jobs")
 
             let stop = GenerationStopFlag()
-            signal(SIGINT, SIG_IGN)
-            let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-            interrupt.setEventHandler {
-                if stop.isStopped {
-                    stderrLine("\ninterrupted again: exiting now (files already written are complete)")
-                    _exit(130)
-                }
-                stop.stop()
-                stderrLine("\nstopping: writing the chunks already complete (Ctrl-C again to exit at once)")
-            }
-            interrupt.resume()
-            defer {
-                interrupt.cancel()
-                signal(SIGINT, SIG_DFL)
-            }
+            let interrupt = InterruptHandler(
+                stopping: "stopping: writing the chunks already complete (Ctrl-C again to exit at once)",
+                again: .exit(message: "interrupted again: exiting now (files already written are complete)")
+            ) { _ in stop.stop() }
+            defer { interrupt.cancel() }
 
-            let display = GenerationProgressDisplay(isTerminal: isatty(STDERR_FILENO) == 1)
+            let display = ProgressDisplay.generation()
             let report = try await poolCall(out) {
                 try await pool.generate(count: count, jobs: workers, stop: stop, issuer: issuer) { display.update($0) }
             }
@@ -96,7 +87,7 @@ extension IdentitiesCommand {
                     the pool still counts \(report.poolCount) complete identities.
                     resume with: bgbfleet identities generate --count \(count) --identities \(shellQuoted(out))
                     """)
-                throw ExitCode(130)
+                throw ExitCode(interrupt.exitStatus ?? 130)
             }
             print("""
                 generated \(report.generated) identities in \(String(format: "%.1f", seconds)) s \

@@ -3,6 +3,7 @@ import BGBClient
 import FleetIdentity
 import FleetMetrics
 import FleetRegistration
+import FleetSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -85,29 +86,17 @@ extension IdentitiesCommand {
             }
             stderrLine("registering identities \(indexes.lowerBound)..<\(indexes.upperBound) of \(pool.directory.path) with \(target) (\(concurrency) at a time, \(rate)/s)")
 
-            let progress = RegistrationProgressDisplay(isTerminal: isatty(STDERR_FILENO) == 1)
+            let progress = ProgressDisplay.registration()
             let task = Task {
                 try await pool.register(range: indexes, client: client, concurrency: concurrency, force: force) {
                     progress.update($0)
                 }
             }
-            signal(SIGINT, SIG_IGN)
-            let interrupted = GenerationStopFlag()
-            let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-            interrupt.setEventHandler {
-                if interrupted.isStopped {
-                    stderrLine("\ninterrupted again: exiting now (registrations already recorded are complete)")
-                    _exit(130)
-                }
-                interrupted.stop()
-                stderrLine("\nstopping: no new registrations; recording the replies that arrived (Ctrl-C again to exit at once)")
-                task.cancel()
-            }
-            interrupt.resume()
-            defer {
-                interrupt.cancel()
-                signal(SIGINT, SIG_DFL)
-            }
+            let interrupt = InterruptHandler(
+                stopping: "stopping: no new registrations; recording the replies that arrived (Ctrl-C again to exit at once)",
+                again: .exit(message: "interrupted again: exiting now (registrations already recorded are complete)")
+            ) { _ in task.cancel() }
+            defer { interrupt.cancel() }
             let report = try await poolCall(out) { try await task.value }
             progress.finish()
 
@@ -121,7 +110,7 @@ extension IdentitiesCommand {
                 print("  identity \(failure.index): \(failure.error)")
             }
             if report.failures.count > 50 { print("  … and \(report.failures.count - 50) more") }
-            if interrupted.isStopped { throw ExitCode(130) }
+            if let status = interrupt.exitStatus { throw ExitCode(status) }
             let settleNanoseconds = DurationText.nanoseconds(settle) ?? 0
             if report.registered > 0, settleNanoseconds > 0, let last = report.lastRegisteredAt {
                 let remaining = Double(settleNanoseconds) / 1e9 - Date().timeIntervalSince(last)

@@ -3,6 +3,7 @@ import BGBClient
 import FleetEngine
 import FleetIdentity
 import FleetMetrics
+import FleetSupport
 import Foundation
 import Logging
 import MPSimulator
@@ -172,7 +173,7 @@ struct RunCommand: AsyncParsableCommand {
         profile.processes = processCount
 
         // Preflight before anything connects.
-        let fileLimit = Preflight.raiseFileLimit()
+        let fileLimit = OpenFileLimit.raise()?.soft ?? 1024
         let plan = FleetPlan(
             sessionCount: profile.sessions,
             arrival: profile.arrival,
@@ -334,7 +335,9 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         defer { if let prometheusServer { Task { await prometheusServer.shutdown() } } }
-        let signals = SignalHandler(exitOnSecondSignal: shardSpec == nil) { engine.stop() }
+        // A shard (a worker of `run --processes`) sees one terminal Ctrl-C twice, directly and
+        // forwarded, and must still write its reports.
+        let signals = InterruptHandler.run(shard: shardSpec != nil) { engine.stop() }
         defer { signals.cancel() }
 
         let summary: RunSummary
@@ -446,7 +449,7 @@ struct RunCommand: AsyncParsableCommand {
     func loadIdentities(profile: FleetProfile, range: Range<Int>) async throws -> PoolIdentitySource {
         let policy = IdentityPoolPolicy(explicitPath: profile.identities, defaultPath: Self.defaultPoolDirectory())
         do {
-            let display = GenerationProgressDisplay(isTerminal: isatty(STDERR_FILENO) == 1)
+            let display = ProgressDisplay.generation()
             let pool = try await policy.open(
                 sessions: profile.sessions,
                 needed: identityOffset.map { range.upperBound - $0 } ?? profile.sessions,
@@ -465,10 +468,7 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    static func cacheDirectory() -> String {
-        if let xdg = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/bgbfleet" }
-        return FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/bgbfleet"
-    }
+    static func cacheDirectory() -> String { CacheDirectory.path() }
 
     static func defaultPoolDirectory() -> String { cacheDirectory() + "/identities-rsa2048" }
 

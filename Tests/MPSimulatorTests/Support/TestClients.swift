@@ -2,6 +2,7 @@ import BGBProtocol
 import CCMMessaging
 import Crypto
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -169,7 +170,7 @@ final class TestTCPClient: Sendable {
     let channel: Channel
     let identity: TestIdentity?
     private let mailbox: Mailbox<ClientEvent>
-    private let closedBox = LockedState(false)
+    private let closedBox = NIOLockedValueBox(false)
 
     private init(channel: Channel, identity: TestIdentity?, mailbox: Mailbox<ClientEvent>) {
         self.channel = channel
@@ -229,9 +230,9 @@ final class TestTCPClient: Sendable {
 
     /// The next event within `timeout` (nil when nothing came).
     func nextEvent(timeout: Duration = .seconds(5)) async -> ClientEvent? {
-        if closedBox.withLock({ $0 }) { return .closed }
+        if closedBox.withLockedValue({ $0 }) { return .closed }
         let event = await mailbox.next(timeout: timeout)
-        if case .closed = event { closedBox.withLock { $0 = true } }
+        if case .closed = event { closedBox.withLockedValue { $0 = true } }
         return event
     }
 
@@ -331,8 +332,8 @@ final class TestHTTPClient: Sendable {
 
     let channel: Channel
     private let mailbox: Mailbox<ByteBuffer?>
-    private let pending = LockedState(ByteBuffer())
-    private let closed = LockedState(false)
+    private let pending = NIOLockedValueBox(ByteBuffer())
+    private let closed = NIOLockedValueBox(false)
 
     private init(channel: Channel, mailbox: Mailbox<ByteBuffer?>) {
         self.channel = channel
@@ -381,14 +382,14 @@ final class TestHTTPClient: Sendable {
                 final.sawContinue = sawContinue
                 return final
             }
-            if closed.withLock({ $0 }) { throw TestFailure("connection closed before a complete response") }
+            if closed.withLockedValue({ $0 }) { throw TestFailure("connection closed before a complete response") }
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { throw TestFailure("no complete response within \(timeout)") }
             switch await mailbox.next(timeout: remaining) {
             case .some(.some(var chunk)):
-                _ = pending.withLock { $0.writeBuffer(&chunk) }
+                _ = pending.withLockedValue { $0.writeBuffer(&chunk) }
             case .some(.none):
-                closed.withLock { $0 = true }
+                closed.withLockedValue { $0 = true }
             case .none:
                 throw TestFailure("no complete response within \(timeout)")
             }
@@ -403,16 +404,16 @@ final class TestHTTPClient: Sendable {
             if remaining <= .zero { break }
             switch await mailbox.next(timeout: remaining) {
             case .some(.some(var chunk)):
-                _ = pending.withLock { $0.writeBuffer(&chunk) }
+                _ = pending.withLockedValue { $0.writeBuffer(&chunk) }
             case .some(.none):
-                closed.withLock { $0 = true }
+                closed.withLockedValue { $0 = true }
                 return false
             case .none:
                 break
             }
         }
         let interim = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
-        return pending.withLock { buffer in
+        return pending.withLockedValue { buffer in
             var view = Array(buffer.readableBytesView)
             while view.starts(with: interim) { view.removeFirst(interim.count) }
             return view.isEmpty
@@ -422,12 +423,12 @@ final class TestHTTPClient: Sendable {
     /// Waits until the server closes the connection.
     func waitForClose(timeout: Duration = .seconds(5)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while !closed.withLock({ $0 }) {
+        while !closed.withLockedValue({ $0 }) {
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { return false }
             switch await mailbox.next(timeout: remaining) {
             case .some(.some): continue
-            case .some(.none): closed.withLock { $0 = true }
+            case .some(.none): closed.withLockedValue { $0 = true }
             case .none: return false
             }
         }
@@ -435,7 +436,7 @@ final class TestHTTPClient: Sendable {
     }
 
     private func parse() throws -> Response? {
-        try pending.withLock { buffer -> Response? in
+        try pending.withLockedValue { buffer -> Response? in
             let view = buffer.readableBytesView
             guard let headEnd = HTTPRequestDecoder.headEnd(in: buffer, limit: 65_536) else { return nil }
             let head = String(decoding: view.prefix(headEnd), as: UTF8.self)
