@@ -24,7 +24,13 @@ struct CLITests {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Result {
+    /// Runs the binary with `arguments` to its end (at most `timeout`), off the cooperative pool.
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) async throws -> Result {
+        try await offPool { try runBlocking(arguments, environment: environment, timeout: timeout) }
+    }
+
+    /// ``run(_:environment:timeout:)`` on the calling thread (for static initializers).
+    static func runBlocking(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -48,58 +54,58 @@ struct CLITests {
     }
 
     @Test("inspect decodes every golden vector file")
-    func inspectVectors() throws {
+    func inspectVectors() async throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: GoldenVectors.directory.path).filter { $0.hasSuffix(".hex") }
         #expect(files.count == 17)
         for file in files {
-            let result = try Self.run(["inspect", GoldenVectors.directory.appendingPathComponent(file).path])
+            let result = try await Self.run(["inspect", GoldenVectors.directory.appendingPathComponent(file).path])
             #expect(result.status == 0, "\(file): \(result.stderr)")
             #expect(!result.stdout.isEmpty)
         }
-        let registration = try Self.run(["inspect", GoldenVectors.hexFile("registration-request").path])
+        let registration = try await Self.run(["inspect", GoldenVectors.hexFile("registration-request").path])
         #expect(registration.stdout.contains("Signature         valid (SHA256, reversed byte order)"))
         #expect(registration.stdout.contains("Thumbprint        78BB4BC694176CE23312123F57D7B55EA166BFC2"))
     }
 
     @Test("malformed input says what is wrong and where, with exit status 2")
-    func inspectMalformed() throws {
-        let truncated = try Self.run(["inspect", "--hex", "d500000001000100000000000000 3c42"])
+    func inspectMalformed() async throws {
+        let truncated = try await Self.run(["inspect", "--hex", "d500000001000100000000000000 3c42"])
         #expect(truncated.status == 2)
         #expect(truncated.stderr.contains("TCP frame 1 at byte 0: truncated: 227 bytes expected, 16 present"))
-        let zero = try Self.run(["inspect", "--hex", "0000000001000100000000000300"])
+        let zero = try await Self.run(["inspect", "--hex", "0000000001000100000000000300"])
         #expect(zero.status == 0)  // a PayloadSize-0 frame is shown (it is the HTTP idle answer's frame)
         #expect(zero.stdout.contains("PayloadSize 0"))
-        let notHex = try Self.run(["inspect", "--hex", "zz"])
+        let notHex = try await Self.run(["inspect", "--hex", "zz"])
         #expect(notHex.status == 2)
-        let missing = try Self.run(["inspect", "/nonexistent/file"])
+        let missing = try await Self.run(["inspect", "/nonexistent/file"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("cannot read /nonexistent/file"))
     }
 
     @Test("run refuses bad input before anything connects, with exit status 2")
-    func runBadInput() throws {
-        let profile = try Self.run(["run", "--profile", "/nonexistent/p.yaml"])
+    func runBadInput() async throws {
+        let profile = try await Self.run(["run", "--profile", "/nonexistent/p.yaml"])
         #expect(profile.status == 2)
         #expect(profile.stderr.contains("cannot read profile /nonexistent/p.yaml: no such file"))
-        let threshold = try Self.run(["run", "--threshold", "respnse.p99<1ms"])
+        let threshold = try await Self.run(["run", "--threshold", "respnse.p99<1ms"])
         #expect(threshold.status == 2)
         #expect(threshold.stderr.contains("unknown metric or counter 'respnse'"))
-        let duration = try Self.run(["run", "--duration", "soon"])
+        let duration = try await Self.run(["run", "--duration", "soon"])
         #expect(duration.status == 2)
         #expect(duration.stderr.contains("--duration soon: not a duration"))
-        let processes = try Self.run(["run", "--processes", "0"])
+        let processes = try await Self.run(["run", "--processes", "0"])
         #expect(processes.status == 2)
-        let flag = try Self.run(["run", "--no-such-flag"])
+        let flag = try await Self.run(["run", "--no-such-flag"])
         #expect(flag.status == 2)
         #expect(flag.stderr.contains("Unknown option '--no-such-flag'"))
-        let pool = try Self.run(["run", "--identities", "/nonexistent/pool"])
+        let pool = try await Self.run(["run", "--identities", "/nonexistent/pool"])
         #expect(pool.status == 2)
         #expect(pool.stderr.contains("identity pool /nonexistent/pool: no manifest.json"))
     }
 
     @Test("--help documents every subcommand")
-    func help() throws {
-        let result = try Self.run(["--help"])
+    func help() async throws {
+        let result = try await Self.run(["--help"])
         #expect(result.status == 0)
         for command in ["run", "mp-sim", "identities", "inspect", "report"] {
             #expect(result.stdout.contains(command), "\(command)")

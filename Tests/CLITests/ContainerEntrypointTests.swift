@@ -55,7 +55,7 @@ struct ContainerEntrypointTests {
     }
 
     @Test("the entrypoint runs the binary from a bare directory with the arguments given")
-    func runsTheBinary() throws {
+    func runsTheBinary() async throws {
         let bare = try Self.bareDirectory()
         defer { try? FileManager.default.removeItem(at: bare) }
         let environment = ["BGBFLEET_BINARY": bare.appendingPathComponent("bgbfleet").path, "HOME": bare.path]
@@ -73,7 +73,7 @@ struct ContainerEntrypointTests {
     }
 
     @Test("the entrypoint raises the open-file soft limit to the hard limit")
-    func raisesTheFileLimit() throws {
+    func raisesTheFileLimit() async throws {
         let bare = try Self.bareDirectory()
         defer { try? FileManager.default.removeItem(at: bare) }
         let hard = try Self.sh(["-c", "ulimit -H -n"], environment: [:], directory: bare).output.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -158,7 +158,7 @@ struct ContainerEntrypointTests {
     }
 
     @Test("BGBFLEET_WAIT_FOR_FETCH: the script outlives the binary until .fetched appears, then exits with the binary's status")
-    func waitsForTheFetch() throws {
+    func waitsForTheFetch() async throws {
         let bare = try Self.bareDirectory()
         defer { try? FileManager.default.removeItem(at: bare) }
         let reports = bare.appendingPathComponent("reports")
@@ -178,7 +178,7 @@ struct ContainerEntrypointTests {
     }
 
     @Test("BGBFLEET_WAIT_FOR_FETCH: without a fetch the script exits after the time given; a bad value is refused with 2")
-    func waitEndsAfterItsTime() throws {
+    func waitEndsAfterItsTime() async throws {
         let bare = try Self.bareDirectory()
         defer { try? FileManager.default.removeItem(at: bare) }
         let environment = ["BGBFLEET_BINARY": "/bin/sh", "BGBFLEET_WAIT_FOR_FETCH": "2", "BGBFLEET_REPORT_DIR": bare.path]
@@ -193,7 +193,7 @@ struct ContainerEntrypointTests {
     }
 
     @Test("BGBFLEET_WAIT_FOR_FETCH: SIGTERM to the script reaches the binary, whose status is kept")
-    func forwardsSIGTERM() throws {
+    func forwardsSIGTERM() async throws {
         let bare = try Self.bareDirectory()
         defer { try? FileManager.default.removeItem(at: bare) }
         let ready = bare.appendingPathComponent("ready")

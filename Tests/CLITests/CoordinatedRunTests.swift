@@ -40,7 +40,11 @@ struct CoordinatedRunTests {
         }
 
         /// Waits until the output contains `needle`.
-        func waitFor(_ needle: String, timeout: TimeInterval) -> Bool {
+        func waitFor(_ needle: String, timeout: TimeInterval) async -> Bool {
+            (try? await offPool { self.waitForBlocking(needle, timeout: timeout) }) ?? false
+        }
+
+        func waitForBlocking(_ needle: String, timeout: TimeInterval) -> Bool {
             let deadline = Date().addingTimeInterval(timeout)
             while Date() < deadline {
                 if text.contains(needle) { return true }
@@ -50,7 +54,11 @@ struct CoordinatedRunTests {
         }
 
         /// Waits for the exit; nil if still running at the deadline.
-        func waitExit(timeout: TimeInterval) -> Int32? {
+        func waitExit(timeout: TimeInterval) async -> Int32? {
+            (try? await offPool { self.waitExitBlocking(timeout: timeout) }) ?? nil
+        }
+
+        func waitExitBlocking(timeout: TimeInterval) -> Int32? {
             let deadline = Date().addingTimeInterval(timeout)
             while process.isRunning, Date() < deadline { usleep(20_000) }
             if process.isRunning { return nil }
@@ -68,7 +76,7 @@ struct CoordinatedRunTests {
 
     static let pool: URL = {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-coordinated-pool-\(getpid())")
-        let result = try? CLITests.run(["identities", "generate", "--count", "60", "--out", directory.path, "--key", "p256"], timeout: 120)
+        let result = try? CLITests.runBlocking(["identities", "generate", "--count", "60", "--out", directory.path, "--key", "p256"], timeout: 120)
         precondition(result?.status == 0, "pool generation failed: \(result?.stderr ?? "")")
         return directory
     }()
@@ -127,13 +135,13 @@ struct CoordinatedRunTests {
     }
 
     @Test("three workers: the merged report is the exact sum of the workers', and they start within 50 ms of each other")
-    func mergedReportIsTheSum() throws {
+    func mergedReportIsTheSum() async throws {
         let output = Self.outputDirectory("coordinated")
         defer { try? FileManager.default.removeItem(at: output) }
         let (coordinator, workers) = try Self.start(workers: 3, indices: [0, 1, 2], output: output, extra: ["--duration", "4s"])
-        let status = coordinator.waitExit(timeout: 120)
+        let status = await coordinator.waitExit(timeout: 120)
         #expect(status == 0, "\(coordinator.text)")
-        for worker in workers { #expect(worker.waitExit(timeout: 30) == 0, "\(worker.text)") }
+        for worker in workers { #expect(await worker.waitExit(timeout: 30) == 0, "\(worker.text)") }
 
         let merged = try RunReport.load(from: output)
         let parts = try (0..<3).map { try RunReport.load(from: output.appendingPathComponent("worker-\($0)")) }
@@ -159,7 +167,7 @@ struct CoordinatedRunTests {
     }
 
     @Test("--generate-identities: each worker derives its slice from the run ID and its first session, and a second run with that ID reuses it")
-    func derivedSlices() throws {
+    func derivedSlices() async throws {
         let base = Self.outputDirectory("slices")
         defer { try? FileManager.default.removeItem(at: base) }
         var runs: [(smsids: [String], workerText: String)] = []
@@ -176,8 +184,8 @@ struct CoordinatedRunTests {
                 try Running(["worker", "--coordinator", "127.0.0.1:\(port)", "--index", String(index),
                              "--generate-identities", "p256", "--identities", base.path])
             }
-            #expect(coordinator.waitExit(timeout: 120) == 0, "\(coordinator.text)")
-            for worker in workers { #expect(worker.waitExit(timeout: 30) == 0, "\(worker.text)") }
+            #expect(await coordinator.waitExit(timeout: 120) == 0, "\(coordinator.text)")
+            for worker in workers { #expect(await worker.waitExit(timeout: 30) == 0, "\(worker.text)") }
             let merged = try RunReport.load(from: output)
             runs.append((merged.sessions.map(\.smsid).sorted(), workers.map(\.text).joined()))
         }
@@ -192,14 +200,14 @@ struct CoordinatedRunTests {
     }
 
     @Test("a worker killed mid-run is reported lost, its data so far kept, and the run exits 1")
-    func workerLost() throws {
+    func workerLost() async throws {
         let output = Self.outputDirectory("coordinated-lost")
         defer { try? FileManager.default.removeItem(at: output) }
         let (coordinator, workers) = try Self.start(workers: 3, indices: [0, 1, 2], output: output, extra: ["--duration", "8s"])
-        #expect(coordinator.waitFor("every worker started", timeout: 90), "\(coordinator.text)")
-        Thread.sleep(forTimeInterval: 3)
+        #expect(await coordinator.waitFor("every worker started", timeout: 90), "\(coordinator.text)")
+        try await Task.sleep(for: .seconds(3))
         workers[2].kill()
-        let status = coordinator.waitExit(timeout: 90)
+        let status = await coordinator.waitExit(timeout: 90)
         #expect(status == 1, "\(coordinator.text)")
         #expect(coordinator.text.contains("worker 2 lost"))
         let merged = try RunReport.load(from: output)
@@ -208,58 +216,58 @@ struct CoordinatedRunTests {
         #expect(lost.summary.plan["lost"] != nil)
         #expect(try lost.total(.connect).totalCount == 10, "the lost worker's connects up to its loss are kept")
         #expect(try merged.total(.connect).totalCount == 30)
-        for worker in workers.prefix(2) { #expect(worker.waitExit(timeout: 30) == 0) }
+        for worker in workers.prefix(2) { #expect(await worker.waitExit(timeout: 30) == 0) }
     }
 
     @Test("with --tolerate-worker-loss 1 a lost worker does not fail the run")
-    func workerLossTolerated() throws {
+    func workerLossTolerated() async throws {
         let output = Self.outputDirectory("coordinated-tolerated")
         defer { try? FileManager.default.removeItem(at: output) }
         let (coordinator, workers) = try Self.start(
             workers: 2, indices: [0, 1], output: output, extra: ["--duration", "6s", "--tolerate-worker-loss", "1"]
         )
-        #expect(coordinator.waitFor("every worker started", timeout: 90), "\(coordinator.text)")
-        Thread.sleep(forTimeInterval: 2)
+        #expect(await coordinator.waitFor("every worker started", timeout: 90), "\(coordinator.text)")
+        try await Task.sleep(for: .seconds(2))
         workers[1].kill()
-        #expect(coordinator.waitExit(timeout: 90) == 0, "\(coordinator.text)")
+        #expect(await coordinator.waitExit(timeout: 90) == 0, "\(coordinator.text)")
         #expect(coordinator.text.contains("lost, tolerated"))
     }
 
     @Test("a coordinator killed mid-run leaves no worker running after the grace period")
-    func coordinatorLost() throws {
+    func coordinatorLost() async throws {
         let output = Self.outputDirectory("coordinated-orphans")
         defer { try? FileManager.default.removeItem(at: output) }
         let (coordinator, workers) = try Self.start(
             workers: 3, indices: [0, 1, 2], output: output, extra: ["--duration", "60s"], workerExtra: ["--coordinator-grace", "5s"]
         )
-        #expect(coordinator.waitFor("every worker started", timeout: 90), "\(coordinator.text)")
-        Thread.sleep(forTimeInterval: 1)
+        #expect(await coordinator.waitFor("every worker started", timeout: 90), "\(coordinator.text)")
+        try await Task.sleep(for: .seconds(1))
         coordinator.kill()
         for worker in workers {
-            let status = worker.waitExit(timeout: 5 + 5)
+            let status = await worker.waitExit(timeout: 5 + 5)
             #expect(status == 1, "\(worker.text)")
             #expect(worker.text.contains("the coordinator is lost"))
         }
     }
 
     @Test("a worker that never registers is named, and the run exits 2")
-    func neverRegistered() throws {
+    func neverRegistered() async throws {
         let output = Self.outputDirectory("coordinated-missing")
         defer { try? FileManager.default.removeItem(at: output) }
         let (coordinator, workers) = try Self.start(
             workers: 2, indices: [0], output: output, extra: ["--duration", "3s", "--register-timeout", "2s"]
         )
-        #expect(coordinator.waitExit(timeout: 60) == 2, "\(coordinator.text)")
+        #expect(await coordinator.waitExit(timeout: 60) == 2, "\(coordinator.text)")
         #expect(coordinator.text.contains("worker(s) 1 never registered"))
         // The worker that did register is told to stop and exits.
-        #expect(workers[0].waitExit(timeout: 30) != nil)
+        #expect(await workers[0].waitExit(timeout: 30) != nil)
     }
 
     @Test("--processes runs local workers through the same protocol")
-    func localProcesses() throws {
+    func localProcesses() async throws {
         let output = Self.outputDirectory("processes")
         defer { try? FileManager.default.removeItem(at: output) }
-        let result = try CLITests.run(
+        let result = try await CLITests.run(
             ["run", "--processes", "2", "--profile", Self.profile.path, "--sessions", "20", "--duration", "4s", "--identities", Self.pool.path,
              "--output", output.path, "--quiet"],
             timeout: 120

@@ -16,7 +16,7 @@ struct CoordinatorPushRowTests {
     }
 
     @Test("workers whose starts differ below the millisecond name one trigger alike", arguments: [0.0001, 0.0004, 0.0006, 0.0009])
-    func subMillisecondStarts(fraction: Double) throws {
+    func subMillisecondStarts(fraction: Double) async throws {
         let coordinatorStart = 1_796_000_000.25
         // Clock offsets of a few milliseconds, and sub-millisecond parts on both sides of a half.
         let workerStarts = [coordinatorStart + 0.003 + fraction, coordinatorStart - 0.0071 + fraction / 3, coordinatorStart + fraction]
@@ -35,7 +35,7 @@ struct CoordinatorPushRowTests {
     }
 
     @Test("a row that matches no planned firing keeps its own offset, to the millisecond")
-    func unplannedRowKeepsItsOffset() throws {
+    func unplannedRowKeepsItsOffset() async throws {
         let start = 1_796_000_000.0004
         let rows = Coordinator.rebased([try Self.workerRow(start: start, offset: 7.25)],
                                        workerStart: start, coordinatorStart: 1_796_000_001, planned: [2])

@@ -8,7 +8,11 @@ import Testing
 struct InterruptedCommandsTests {
     /// Starts the binary with `arguments`, waits (at most 60 s) until its stdout or stderr
     /// contains `ready`, waits `settle` more, sends `signal` and waits (at most 60 s) for the exit.
-    static func interrupt(_ arguments: [String], ready: String, settle: useconds_t = 500_000, signal: Int32) throws -> CLITests.Result {
+    static func interrupt(_ arguments: [String], ready: String, settle: useconds_t = 500_000, signal: Int32) async throws -> CLITests.Result {
+        try await offPool { try interruptBlocking(arguments, ready: ready, settle: settle, signal: signal) }
+    }
+
+    static func interruptBlocking(_ arguments: [String], ready: String, settle: useconds_t, signal: Int32) throws -> CLITests.Result {
         let process = Process()
         process.executableURL = CLITests.binary
         process.arguments = arguments
@@ -53,10 +57,10 @@ struct InterruptedCommandsTests {
     }
 
     @Test("mp-sim: SIGINT or SIGTERM shuts down, prints the final counters and exits 0", arguments: [SIGINT, SIGTERM])
-    func mpSim(signal: Int32) throws {
+    func mpSim(signal: Int32) async throws {
         let state = Self.temporaryDirectory("mpsim-state")
         defer { try? FileManager.default.removeItem(at: state) }
-        let outcome = try Self.interrupt(
+        let outcome = try await Self.interrupt(
             ["mp-sim", "--host", "127.0.0.1", "--tls-port", "0", "--http-port", "0", "--admin-port", "0",
              "--server-key", "p256", "--state-dir", state.path],
             ready: "identity check", signal: signal
@@ -67,10 +71,10 @@ struct InterruptedCommandsTests {
     }
 
     @Test("identities generate: SIGINT or SIGTERM keeps the complete chunks and exits 130 or 143", arguments: [SIGINT, SIGTERM])
-    func generate(signal: Int32) throws {
+    func generate(signal: Int32) async throws {
         let pool = Self.temporaryDirectory("interrupted-pool")
         defer { try? FileManager.default.removeItem(at: pool) }
-        let outcome = try Self.interrupt(
+        let outcome = try await Self.interrupt(
             ["identities", "generate", "--count", "100000", "--key", "rsa2048", "--jobs", "1", "--identities", pool.path],
             ready: "generating identities into", signal: signal
         )

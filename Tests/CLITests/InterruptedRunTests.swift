@@ -10,7 +10,7 @@ struct InterruptedRunTests {
     static let pool: URL = {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-cli-interrupt-pool-\(getpid())")
         try? FileManager.default.removeItem(at: directory)
-        let result = try! CLITests.run(["identities", "generate", "--count", "4", "--key", "p256", "--identities", directory.path])
+        let result = try! CLITests.runBlocking(["identities", "generate", "--count", "4", "--key", "p256", "--identities", directory.path])
         precondition(result.status == 0, "cannot generate the test pool: \(result.stderr)")
         return directory
     }()
@@ -24,7 +24,11 @@ struct InterruptedRunTests {
 
     /// Starts a 60-second run, waits until `ready` exists under its report directory (the signal
     /// handler is installed by then), sends `signal`, and waits for the exit.
-    static func interruptedRun(signal: Int32, extra: [String] = [], ready: [String] = ["intervals.csv"]) throws -> Outcome {
+    static func interruptedRun(signal: Int32, extra: [String] = [], ready: [String] = ["intervals.csv"]) async throws -> Outcome {
+        try await offPool { try interruptedRunBlocking(signal: signal, extra: extra, ready: ready) }
+    }
+
+    static func interruptedRunBlocking(signal: Int32, extra: [String], ready: [String]) throws -> Outcome {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-cli-interrupt-\(UUID().uuidString)")
         let process = Process()
         process.executableURL = CLITests.binary
@@ -58,8 +62,8 @@ struct InterruptedRunTests {
     }
 
     @Test("SIGINT: reports written, interrupted: true, exit 130; SIGTERM: exit 143", arguments: [SIGINT, SIGTERM])
-    func interrupted(signal: Int32) throws {
-        let outcome = try Self.interruptedRun(signal: signal)
+    func interrupted(signal: Int32) async throws {
+        let outcome = try await Self.interruptedRun(signal: signal)
         defer { try? FileManager.default.removeItem(at: outcome.output) }
         #expect(outcome.status == 128 + signal, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("INTERRUPTED"))
@@ -71,8 +75,8 @@ struct InterruptedRunTests {
     }
 
     @Test("--processes 2: the coordinator stops the workers on SIGINT, merges their' reports and exits 130")
-    func interruptedShards() throws {
-        let outcome = try Self.interruptedRun(
+    func interruptedShards() async throws {
+        let outcome = try await Self.interruptedRun(
             signal: SIGINT, extra: ["--processes", "2"], ready: ["worker-0/intervals.csv", "worker-1/intervals.csv"]
         )
         defer { try? FileManager.default.removeItem(at: outcome.output) }

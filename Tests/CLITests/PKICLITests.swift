@@ -7,7 +7,7 @@ import X509
 @Suite("Command line: PKI identities")
 struct PKICLITests {
     @Test("a pool generated from a test CA and a PEM certificate imported into another are PKI identities")
-    func generateAndImport() throws {
+    func generateAndImport() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-pki-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -27,10 +27,10 @@ struct PKICLITests {
         try caKey.pemRepresentation.write(toFile: caKeyFile, atomically: true, encoding: .utf8)
 
         let pool = directory.appendingPathComponent("pool").path
-        let generate = try CLITests.run(["identities", "generate", "--count", "2", "--out", pool, "--key", "p256", "--ca-cert", caFile, "--ca-key", caKeyFile])
+        let generate = try await CLITests.run(["identities", "generate", "--count", "2", "--out", pool, "--key", "p256", "--ca-cert", caFile, "--ca-key", caKeyFile])
         #expect(generate.status == 0, "\(generate.stderr)")
         #expect(generate.stderr.contains("PKI certificates issued by"))
-        let show = try CLITests.run(["identities", "show", "--out", pool, "1"])
+        let show = try await CLITests.run(["identities", "show", "--out", pool, "1"])
         #expect(show.stdout.contains("certificate:  PKI"))
         #expect(show.stdout.contains("cli test CA"))
 
@@ -47,10 +47,10 @@ struct PKICLITests {
         try client.serializeAsPEM().pemString.write(toFile: certificateFile, atomically: true, encoding: .utf8)
         try clientKey.pemRepresentation.write(toFile: keyFile, atomically: true, encoding: .utf8)
         let imported = directory.appendingPathComponent("imported").path
-        let importRun = try CLITests.run(["identities", "import", "--identities", imported, "--cert", certificateFile, "--key", keyFile])
+        let importRun = try await CLITests.run(["identities", "import", "--identities", imported, "--cert", certificateFile, "--key", keyFile])
         #expect(importRun.status == 0, "\(importRun.stderr)")
         #expect(importRun.stdout.contains("imported 1 PKI identities"))
-        let importedShow = try CLITests.run(["identities", "show", "--out", imported, "0"])
+        let importedShow = try await CLITests.run(["identities", "show", "--out", imported, "0"])
         #expect(importedShow.stdout.contains("certificate:  PKI"))
         #expect(importedShow.stdout.contains("imported.lab.test"))
     }

@@ -15,7 +15,7 @@ struct RealSiteCLITests {
     static let pool: String = {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-cli-site-pool-\(getpid())").path
         try? FileManager.default.removeItem(atPath: directory)
-        let result = try! CLITests.run(["identities", "generate", "--count", "40", "--out", directory, "--key", "p256"], timeout: 300)
+        let result = try! CLITests.runBlocking(["identities", "generate", "--count", "40", "--out", directory, "--key", "p256"], timeout: 300)
         precondition(result.status == 0, result.stderr)
         return directory
     }()
@@ -54,7 +54,7 @@ struct RealSiteCLITests {
     func realMPDefaultExitsZero() async throws {
         let site = try await Self.site()
         defer { Task { try await site.simulator.shutdown() } }
-        let result = try CLITests.run(
+        let result = try await CLITests.run(
             ["run", "--mp", "127.0.0.1", "--port", site.port, "--identities", Self.pool, "--sessions", "20", "--rate", "100",
              "--duration", "3s", "--quiet", "--output", Self.output()],
             timeout: 120
@@ -71,7 +71,7 @@ struct RealSiteCLITests {
         let site = try await Self.site()
         defer { Task { try await site.simulator.shutdown() } }
         let profile = try Self.profile("sessions: 20\nduration: 3s\ntriggers:\n  - {at: 1s, type: 8, targets: collection}\n")
-        let refused = try CLITests.run(
+        let refused = try await CLITests.run(
             ["run", "--profile", profile, "--mp", "127.0.0.1", "--port", site.port, "--trigger-url", site.adminURL,
              "--identities", Self.pool, "--quiet", "--output", Self.output()]
         )
@@ -80,11 +80,11 @@ struct RealSiteCLITests {
         #expect(refused.stderr.contains("--allow-site-wide-triggers"))
         #expect(site.simulator.counters().connectionsAcceptedTCP == 0)
         // Triggers with --mp and no AdminService to resolve the fleet: refused too.
-        let noURL = try CLITests.run(["run", "--mp", "127.0.0.1", "--port", site.port, "--profile", try Self.profile("sessions: 5\ntriggers:\n  - {at: 1s}\n"), "--identities", Self.pool])
+        let noURL = try await CLITests.run(["run", "--mp", "127.0.0.1", "--port", site.port, "--profile", try Self.profile("sessions: 5\ntriggers:\n  - {at: 1s}\n"), "--identities", Self.pool])
         #expect(noURL.status == 2)
         #expect(noURL.stderr.contains("give --trigger-url"))
         // Allowed when asked for (the dry run shows it).
-        let allowed = try CLITests.run(
+        let allowed = try await CLITests.run(
             ["run", "--profile", profile, "--mp", "127.0.0.1", "--port", site.port, "--trigger-url", site.adminURL,
              "--identities", Self.pool, "--allow-site-wide-triggers", "--dry-run"]
         )
@@ -100,7 +100,7 @@ struct RealSiteCLITests {
             "sessions: 30\nduration: 20s\ntriggers:\n  - {at: 5s, every: 5s, type: 8}\n  - {at: 7s, type: 8, targets: {fraction: 0.5}}\nthresholds: [delivery>=99%]\n"
         )
         let pool = Self.pool
-        let result = try CLITests.run(
+        let result = try await CLITests.run(
             ["run", "--profile", profile, "--mp", "127.0.0.1", "--port", site.port, "--trigger-url", site.adminURL,
              "--identities", pool, "--processes", "2", "--dry-run"]
         )
@@ -116,7 +116,7 @@ struct RealSiteCLITests {
         #expect(counters.operations == 0)
         #expect(FileManager.default.fileExists(atPath: pool + "/site-resources.json"))
         // The same errors as a real start: exit 2.
-        let tooMany = try CLITests.run(["run", "--mp", "127.0.0.1", "--port", site.port, "--identities", pool, "--sessions", "41", "--dry-run"])
+        let tooMany = try await CLITests.run(["run", "--mp", "127.0.0.1", "--port", site.port, "--identities", pool, "--sessions", "41", "--dry-run"])
         #expect(tooMany.status == 2)
         #expect(tooMany.stderr.contains("41 identities"))
     }
@@ -132,7 +132,7 @@ struct RealSiteCLITests {
             "sessions: 30\nrate: 200\nduration: 8s\ntriggers:\n  - {at: 2s, every: 1s, count: 2, type: 8}\nthresholds: [delivery>=100%, delivery<=100%]\n"
         )
         let output = Self.output()
-        let result = try CLITests.run(
+        let result = try await CLITests.run(
             ["run", "--profile", profile, "--mp", "127.0.0.1", "--port", site.port, "--trigger-url", site.adminURL,
              "--identities", Self.pool, "--processes", String(processes), "--quiet", "--output", output],
             timeout: 180
@@ -148,18 +148,18 @@ struct RealSiteCLITests {
     func cleanup() async throws {
         let site = try await Self.site(fleet: 12, foreign: 8)
         defer { Task { try await site.simulator.shutdown() } }
-        let listed = try CLITests.run(["identities", "cleanup", "--trigger-url", site.adminURL, "--identities", Self.pool])
+        let listed = try await CLITests.run(["identities", "cleanup", "--trigger-url", site.adminURL, "--identities", Self.pool])
         #expect(listed.status == 0, "\(listed.stderr)")
         #expect(listed.stdout.contains("12 of the pool's 40 clients have a device record"))
         #expect(listed.stdout.contains("nothing deleted: run again with --yes"))
         #expect(site.simulator.clientStatus().count == 20)
-        let deleted = try CLITests.run(["identities", "cleanup", "--trigger-url", site.adminURL, "--identities", Self.pool, "--yes"])
+        let deleted = try await CLITests.run(["identities", "cleanup", "--trigger-url", site.adminURL, "--identities", Self.pool, "--yes"])
         #expect(deleted.status == 0, "\(deleted.stderr)")
         #expect(deleted.stdout.contains("deleted 12 of 12 device records"))
         let left = site.simulator.clientStatus()
         #expect(left.count == 8)  // the foreign clients, untouched
         #expect(left.allSatisfy { $0.onlineStatus == 1 })
-        let again = try CLITests.run(["identities", "cleanup", "--trigger-url", site.adminURL, "--identities", Self.pool, "--yes"])
+        let again = try await CLITests.run(["identities", "cleanup", "--trigger-url", site.adminURL, "--identities", Self.pool, "--yes"])
         #expect(again.stdout.contains("0 of the pool's 40 clients have a device record"))
     }
 }

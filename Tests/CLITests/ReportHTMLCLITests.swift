@@ -10,12 +10,12 @@ struct ReportHTMLCLITests {
     }
 
     @Test("a run writes report.html; report html draws an A/B pair; report merge draws the merged run")
-    func runThenCompareAndMerge() throws {
+    func runThenCompareAndMerge() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ReportHTMLCLITests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
         let pool = root.appendingPathComponent("pool").path
-        let generate = try CLITests.run(["identities", "generate", "--count", "4", "--key", "p256", "--out", pool])
+        let generate = try await CLITests.run(["identities", "generate", "--count", "4", "--key", "p256", "--out", pool])
         #expect(generate.status == 0, "\(generate.stderr)")
 
         // A profile of its own: the built-in smoke profile's thresholds need pushes.
@@ -25,7 +25,7 @@ struct ReportHTMLCLITests {
         var directories: [URL] = []
         for (name, threshold) in [("a", "errors==0"), ("b", "responses_sent>=1000000")] {
             let directory = root.appendingPathComponent(name)
-            let run = try CLITests.run(["run", "--profile", profile.path, "--identities", pool, "--quiet",
+            let run = try await CLITests.run(["run", "--profile", profile.path, "--identities", pool, "--quiet",
                                         "--threshold", threshold, "--output", directory.path], timeout: 120)
             #expect(run.status == (name == "a" ? 0 : 99), "\(run.stderr)")
             #expect(run.stdout.contains("report: \(directory.path)/report.html"))
@@ -40,7 +40,7 @@ struct ReportHTMLCLITests {
         }
 
         let compare = root.appendingPathComponent("compare.html")
-        let html = try CLITests.run(["report", "html", directories[0].path, directories[1].path, "--output", compare.path])
+        let html = try await CLITests.run(["report", "html", directories[0].path, directories[1].path, "--output", compare.path])
         #expect(html.status == 0, "\(html.stderr)")
         let page = try Self.read(compare)
         #expect(page.contains("bgbfleet comparison"))
@@ -49,7 +49,7 @@ struct ReportHTMLCLITests {
         #expect(page.contains("data-series=\"A: signed in\"") && page.contains("data-series=\"B: signed in\""))
 
         let merged = root.appendingPathComponent("merged")
-        let merge = try CLITests.run(["report", "merge", directories[0].path, directories[1].path, "--output", merged.path])
+        let merge = try await CLITests.run(["report", "merge", directories[0].path, directories[1].path, "--output", merged.path])
         #expect(merge.status == 0, "\(merge.stderr)")
         let mergedPage = try Self.read(merged.appendingPathComponent("report.html"))
         // Both thresholds, evaluated again on the merged run.
@@ -58,9 +58,9 @@ struct ReportHTMLCLITests {
         // One row per input in the table of inputs.
         #expect(mergedPage.contains("<tr><td>\(directories[0].path)</td>") && mergedPage.contains("<tr><td>\(directories[1].path)</td>"))
 
-        let tooMany = try CLITests.run(["report", "html", "x", "y", "z"])
+        let tooMany = try await CLITests.run(["report", "html", "x", "y", "z"])
         #expect(tooMany.status == 2)
-        let missing = try CLITests.run(["report", "html", root.appendingPathComponent("nope").path])
+        let missing = try await CLITests.run(["report", "html", root.appendingPathComponent("nope").path])
         #expect(missing.status == 2 && missing.stderr.contains("report directory not found"))
     }
 }

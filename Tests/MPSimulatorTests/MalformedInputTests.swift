@@ -98,9 +98,13 @@ struct MalformedInputTests {
             let healthy = try await fixture.onlineClient()
             let raw = try await TestHTTPClient.connect(to: fixture.addresses.tls)
             try await raw.send(ByteBuffer(bytes: [0x16, 0x03, 0x01]))
-            let silent = try await fixture.connectTCP(try TestIdentity.p256())
+            // The silent client completes its TLS handshake and sends nothing. On a loaded machine
+            // the simulator's time-out can fire before the client's side of the handshake has
+            // finished: the connect then fails because the server closed it, which is the
+            // outcome under test too (the counter below says why it closed).
+            let silent = try? await fixture.connectTCP(try TestIdentity.p256())
             #expect(await raw.waitForClose(timeout: .seconds(25)))
-            #expect(await silent.waitForClose(timeout: .seconds(25)))
+            if let silent { #expect(await silent.waitForClose(timeout: .seconds(25))) }
             #expect(await eventually { fixture.simulator.counters().closes(.handshakeTimeout) == 2 })
             try await Self.healthyStillServed(healthy, fixture)
             await healthy.close()
@@ -125,7 +129,9 @@ struct MalformedInputTests {
             }
             defer { keeper.cancel() }
             let stuck = try await fixture.onlineClient()
-            try await stuck.sendRaw(Self.header(payloadSize: 200, channel: 2) + Array("<BgbKeepAlive".utf8))
+            // The stuck client may already have been closed for idling (a loaded machine can hold
+            // this task longer than the time-out): then there is nothing left to send.
+            try? await stuck.sendRaw(Self.header(payloadSize: 200, channel: 2) + Array("<BgbKeepAlive".utf8))
             #expect(await stuck.waitForClose(timeout: .seconds(20)))
             #expect(await eventually { fixture.simulator.counters().closes(.idleTimeout) == 1 })
             try await Self.healthyStillServed(healthy, fixture)
