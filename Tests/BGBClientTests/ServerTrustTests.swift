@@ -8,6 +8,7 @@ import NIOPosix
 import NIOSSL
 import NIOTLS
 import SwiftASN1
+import TestSupport
 import Testing
 import X509
 
