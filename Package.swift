@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "BGBProtocol", targets: ["BGBProtocol"]),
         .library(name: "CCMMessaging", targets: ["CCMMessaging"]),
         .library(name: "FleetIdentity", targets: ["FleetIdentity"]),
+        .library(name: "FleetRegistration", targets: ["FleetRegistration"]),
         .library(name: "FleetMetrics", targets: ["FleetMetrics"]),
         .library(name: "BGBTLS", targets: ["BGBTLS"]),
         .library(name: "BGBClient", targets: ["BGBClient"]),
@@ -64,19 +65,30 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // SMS certificates and the identity pool: crypto and X.509 only (NIOSSL for BoringSSL's
+        // PKCS#12 and PEM key parsing when importing PKI certificates; no sockets).
         .target(
             name: "FleetIdentity",
             dependencies: [
-                "BGBProtocol",
-                "CCMMessaging",
-                "BGBClient",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        // Registering a pool's identities with an MP (`CCM_POST /ccm_system/request`): the
+        // client's HTTP/1 + mutual-TLS connection from BGBClient, the signed request from CCMMessaging.
+        .target(
+            name: "FleetRegistration",
+            dependencies: [
+                "FleetIdentity",
+                "BGBProtocol",
+                "CCMMessaging",
+                "BGBClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -154,6 +166,7 @@ let package = Package(
                 "BGBProtocol",
                 "CCMMessaging",
                 "FleetIdentity",
+                "FleetRegistration",
                 "FleetMetrics",
                 "MPSimulator",
                 "BGBClient",
@@ -167,12 +180,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Helpers shared by the test targets: golden vectors, `eventually`, temporary
+        // directories, a P-256 test CA and the lab PKI built on it, a quiet simulator.
         .target(
             name: "TestSupport",
             dependencies: [
+                "MPSimulator",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -268,6 +286,7 @@ let package = Package(
             name: "FleetEngineTests",
             dependencies: [
                 "FleetEngine",
+                "TestSupport",
                 "FleetIdentity",
                 "FleetMetrics",
                 "MPSimulator",
@@ -311,18 +330,50 @@ let package = Package(
             name: "FleetIdentityTests",
             dependencies: [
                 "FleetIdentity",
+                "TestSupport",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "FleetRegistrationTests",
+            dependencies: [
+                "FleetRegistration",
+                "FleetIdentity",
                 "BGBClient",
                 "CCMMessaging",
                 "MPSimulator",
                 "BGBProtocol",
+                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // Loopback suites that span several modules: the engine against the simulator end to end.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "FleetEngine",
+                "FleetIdentity",
+                "FleetMetrics",
+                "MPSimulator",
+                "BGBClient",
+                "BGBProtocol",
+                "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
     ]

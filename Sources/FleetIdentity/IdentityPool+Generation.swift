@@ -152,7 +152,8 @@ extension IdentityPool {
             for index in piece.indexes {
                 if run.shouldStop { return }
                 do {
-                    try Identity.generate(index: index, keyType: keyType, namePrefix: namePrefix, issuer: issuer).appendRecord(to: &records)
+                    try Identity.generate(index: index, keyType: keyType, namePrefix: namePrefix, issuer: issuer, derivation: derivation)
+                        .appendRecord(to: &records)
                 } catch {
                     run.fail(error)
                     return

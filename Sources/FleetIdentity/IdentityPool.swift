@@ -48,6 +48,8 @@ public struct IdentityPool: Sendable {
     public var chunkSize: Int { manifest.chunkSize }
     /// The NetBIOS name prefix of the pool's identities (`BGBSIM` unless chosen at creation).
     public var namePrefix: String { manifest.namePrefix ?? Identity.defaultNamePrefix }
+    /// How the identities are derived from a seed; nil for random ones.
+    public var derivation: IdentityDerivation? { manifest.derivation }
     /// The target count of a generation that has not finished, if any (interrupted or running).
     public var unfinishedGenerationCount: Int? { manifest.generatingCount }
 
@@ -96,7 +98,7 @@ public struct IdentityPool: Sendable {
     ///   ``IdentityPoolError/directoryNotWritable(path:reason:)``.
     public static func create(
         at directory: URL, keyType: IdentityKeyType, chunkSize: Int = IdentityPool.defaultChunkSize,
-        namePrefix: String = Identity.defaultNamePrefix
+        namePrefix: String = Identity.defaultNamePrefix, derivation: IdentityDerivation? = nil
     ) throws -> IdentityPool {
         precondition(chunkSize >= 1 && chunkSize <= maximumChunkSize, "chunk size out of range")
         if let problem = Identity.checkNamePrefix(namePrefix) { throw IdentityPoolError.invalidNamePrefix(namePrefix, reason: problem) }
@@ -125,7 +127,7 @@ public struct IdentityPool: Sendable {
             manifest: PoolManifest(
                 formatVersion: formatVersion, count: 0, keyType: keyType, created: created,
                 chunkSize: chunkSize, generatingCount: nil,
-                namePrefix: namePrefix == Identity.defaultNamePrefix ? nil : namePrefix))
+                namePrefix: namePrefix == Identity.defaultNamePrefix ? nil : namePrefix, derivation: derivation))
         try PoolFileSystem.ensurePrivateDirectory(pool.identitiesPath)
         try PoolFileSystem.ensurePrivateDirectory(pool.registrationsPath)
         try pool.writeManifest()
@@ -159,7 +161,8 @@ public struct IdentityPool: Sendable {
     /// - Throws: ``IdentityPoolError/keyTypeMismatch(path:pool:requested:)`` and the errors
     ///   of ``open(at:)`` and ``create(at:keyType:chunkSize:)``.
     public static func openOrCreate(
-        at directory: URL, keyType: IdentityKeyType?, chunkSize: Int = IdentityPool.defaultChunkSize, namePrefix: String? = nil
+        at directory: URL, keyType: IdentityKeyType?, chunkSize: Int = IdentityPool.defaultChunkSize, namePrefix: String? = nil,
+        derivation: IdentityDerivation? = nil
     ) throws -> IdentityPool {
         let path = directory.standardizedFileURL.path
         if PoolFileSystem.entry(at: path) == .directory, PoolFileSystem.entry(at: path + "/manifest.json") != .missing {
@@ -170,9 +173,13 @@ public struct IdentityPool: Sendable {
             if let namePrefix, namePrefix != pool.namePrefix {
                 throw IdentityPoolError.namePrefixMismatch(path: pool.manifestPath, pool: pool.namePrefix, requested: namePrefix)
             }
+            if let derivation, derivation != pool.derivation {
+                throw IdentityPoolError.derivationMismatch(path: pool.manifestPath, pool: pool.derivation, requested: derivation)
+            }
             return pool
         }
-        return try create(at: directory, keyType: keyType ?? .rsa2048, chunkSize: chunkSize, namePrefix: namePrefix ?? Identity.defaultNamePrefix)
+        return try create(at: directory, keyType: keyType ?? .rsa2048, chunkSize: chunkSize,
+                          namePrefix: namePrefix ?? Identity.defaultNamePrefix, derivation: derivation)
     }
 
     func writeManifest() throws {

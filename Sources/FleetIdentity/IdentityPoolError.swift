@@ -36,6 +36,8 @@ public enum IdentityPoolError: Error, Sendable, Equatable, CustomStringConvertib
     case invalidNamePrefix(String, reason: String)
     /// The pool's identities were named with another prefix.
     case namePrefixMismatch(path: String, pool: String, requested: String)
+    /// The pool derives its identities from another seed or first session index.
+    case derivationMismatch(path: String, pool: IdentityDerivation?, requested: IdentityDerivation?)
 
     public var description: String {
         switch self {
@@ -73,6 +75,11 @@ public enum IdentityPoolError: Error, Sendable, Equatable, CustomStringConvertib
             return "name prefix \(prefix) \(reason)"
         case .namePrefixMismatch(let path, let pool, let requested):
             return "the pool (\(path)) names its identities \(pool)…; it cannot be extended with \(requested)…: use --name-prefix \(pool) or another directory"
+        case .derivationMismatch(let path, let pool, let requested):
+            func text(_ derivation: IdentityDerivation?) -> String {
+                derivation.map { "derived from seed \"\($0.seed)\" from session \($0.firstIndex)" } ?? "random"
+            }
+            return "the pool (\(path)) holds \(text(pool)) identities; \(text(requested)) ones were asked for: use another directory"
         }
     }
 }

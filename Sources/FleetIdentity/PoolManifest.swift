@@ -19,6 +19,9 @@ struct PoolManifest: Codable, Equatable, Sendable {
     /// The NetBIOS name prefix of the pool's identities (`identities generate --name-prefix`);
     /// absent in pools made before it could be chosen: `BGBSIM`.
     var namePrefix: String?
+    /// Present when the identities are derived from a seed (``IdentityDerivation``); absent:
+    /// random SMSIDs and keys, names from the pool's own indexes.
+    var derivation: IdentityDerivation?
 
     private struct VersionProbe: Decodable {
         var formatVersion: Int

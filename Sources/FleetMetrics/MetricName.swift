@@ -19,6 +19,10 @@ public enum MetricName: String, CaseIterable, Sendable, Codable, Hashable {
     case keepaliveLate = "keepalive_late"
     /// Event-loop lag probe of the generator itself.
     case loopLag = "loop_lag"
+    /// Scheduled session start (the open model's arrival) → the generator starting its connect:
+    /// how late the generator itself was to start sessions. Absent from reports written before it
+    /// was measured (read as empty).
+    case startLate = "start_late"
 
     /// Position in `allCases`, used to index fixed arrays.
     public var index: Int {
@@ -32,8 +36,12 @@ public enum MetricName: String, CaseIterable, Sendable, Codable, Hashable {
         case .mpRTT: 6
         case .keepaliveLate: 7
         case .loopLag: 8
+        case .startLate: 9
         }
     }
+
+    /// Whether a report may lack this metric's interval log (it was added after reports existed).
+    public var isOptionalInReports: Bool { self == .startLate }
 
     /// File name of the metric's interval log: `<metric>.hlog`.
     public var hlogFileName: String { "\(rawValue).hlog" }

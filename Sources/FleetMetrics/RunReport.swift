@@ -48,7 +48,13 @@ public struct RunReport: Sendable, Equatable {
         var logs: [MetricName: HistogramLog] = [:]
         for metric in MetricName.allCases {
             let path = directory.appendingPathComponent(metric.hlogFileName).path
-            guard let text = try read(metric.hlogFileName) else { throw .missingFile(path) }
+            guard let text = try read(metric.hlogFileName) else {
+                if metric.isOptionalInReports {
+                    logs[metric] = HistogramLog(startTime: summary.startTime.timeIntervalSince1970, baseTime: summary.startTime.timeIntervalSince1970, intervals: [])
+                    continue
+                }
+                throw .missingFile(path)
+            }
             do {
                 logs[metric] = try HistogramLogReader.parse(text)
             } catch {

@@ -43,7 +43,8 @@ public struct RunSummary: Sendable, Equatable {
         metrics = MetricName.allCases.map { MetricSummary(metric: $0, histogram: histograms[$0] ?? HistogramSnapshot(layout: layout)) }
         self.counters = counters
         self.plan = plan
-        generator = GeneratorHealth(loopLag: histograms[.loopLag] ?? HistogramSnapshot(layout: layout))
+        generator = GeneratorHealth(loopLag: histograms[.loopLag] ?? HistogramSnapshot(layout: layout),
+                                    startLate: histograms[.startLate] ?? HistogramSnapshot(layout: layout))
     }
 
     /// The summary of `metric`.

@@ -27,6 +27,7 @@ public enum SummaryTable {
         let g = summary.generator
         text += "generator: loop_lag p99 \(Format.ms(g.loopLagP99)) ms, max \(Format.ms(g.loopLagMax)) ms, "
             + (g.saturated ? "SATURATED" : "not saturated") + " (\(GeneratorHealth.rule))\n"
+        if let late = g.startedLateSentence { text += "generator: STARTED LATE: \(late) (\(GeneratorHealth.startRule))\n" }
         if !summary.plan.isEmpty {
             text += "plan: " + summary.plan.keys.sorted().map { "\($0)=\(summary.plan[$0] ?? "")" }.joined(separator: " ") + "\n"
         }

@@ -4,6 +4,7 @@ import Crypto
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
 /// Records an HTTP session's events (on its loop) for the test to read from any thread.
@@ -42,16 +43,6 @@ final class HTTPSessionRecorder: BGBSessionDelegate, BGBHTTPSessionObserver, @un
     func sessionWillLogInAgain(_ session: BGBHTTPSession, count: Int) {
         events.withLockedValue { $0.reLogIns.append(count) }
     }
-}
-
-/// Polls `condition` every 10 ms until it holds or 10 s pass.
-private func eventually(_ condition: () throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while ContinuousClock.now < deadline {
-        if try condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return try condition()
 }
 
 /// The BGB HTTP session against a scripted server: the edge cases of spec §10 items 3, 4, 5, 6, 17.

@@ -12,65 +12,6 @@ import TestSupport
 import Testing
 import X509
 
-/// A P-256 test CA issuing server certificates (generated per test run).
-struct TestCertificateAuthority {
-    let key = P256.Signing.PrivateKey()
-    let name: DistinguishedName
-    let certificateDER: [UInt8]
-
-    init(commonName: String) throws {
-        name = try DistinguishedName { CommonName(commonName) }
-        let now = Date()
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: Certificate.PublicKey(key.publicKey),
-            notValidBefore: now.addingTimeInterval(-3600),
-            notValidAfter: now.addingTimeInterval(3600),
-            issuer: name,
-            subject: name,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
-                KeyUsage(keyCertSign: true)
-            },
-            issuerPrivateKey: Certificate.PrivateKey(key)
-        )
-        var serializer = DER.Serializer()
-        try serializer.serialize(certificate)
-        certificateDER = serializer.serializedBytes
-    }
-
-    var pem: String {
-        let body = Data(certificateDER).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
-        return "-----BEGIN CERTIFICATE-----\n\(body)\n-----END CERTIFICATE-----\n"
-    }
-
-    /// A server certificate for `127.0.0.1` and `localhost`, and its key (DER).
-    func issueServer(commonName: String) throws -> (certificateDER: [UInt8], privateKeyDER: [UInt8]) {
-        let leafKey = P256.Signing.PrivateKey()
-        let now = Date()
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: Certificate.PublicKey(leafKey.publicKey),
-            notValidBefore: now.addingTimeInterval(-3600),
-            notValidAfter: now.addingTimeInterval(3600),
-            issuer: name,
-            subject: try DistinguishedName { CommonName(commonName) },
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                SubjectAlternativeNames([.dnsName("localhost"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))])
-                try ExtendedKeyUsage([.serverAuth])
-            },
-            issuerPrivateKey: Certificate.PrivateKey(key)
-        )
-        var serializer = DER.Serializer()
-        try serializer.serialize(certificate)
-        return (serializer.serializedBytes, Array(leafKey.derRepresentation))
-    }
-}
-
 @Suite("MP trust: CA roots, public-key pins, both TLS engines")
 struct ServerTrustTests {
     let authority = try! TestCertificateAuthority(commonName: "bgbfleet test CA")

@@ -14,9 +14,12 @@ struct CoordinatedRunTests {
         private let lock = NSLock()
         private var collected = ""
 
-        init(_ arguments: [String]) throws {
+        init(_ arguments: [String], environment: [String: String] = [:]) throws {
             process.executableURL = CLITests.binary
             process.arguments = arguments
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            }
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = pipe
@@ -153,6 +156,39 @@ struct CoordinatedRunTests {
         let skew = try #require(merged.summary.plan["start_skew_ms"].flatMap(Double.init))
         #expect(skew <= 50, "start skew \(skew) ms")
         #expect(coordinator.text.contains("start skew across 3 workers"))
+    }
+
+    @Test("--generate-identities: each worker derives its slice from the run ID and its first session, and a second run with that ID reuses it")
+    func derivedSlices() throws {
+        let base = Self.outputDirectory("slices")
+        defer { try? FileManager.default.removeItem(at: base) }
+        var runs: [(smsids: [String], workerText: String)] = []
+        for attempt in 0..<2 {
+            let output = Self.outputDirectory("derived-\(attempt)")
+            defer { try? FileManager.default.removeItem(at: output) }
+            let port = Self.freePort()
+            let coordinator = try Running(
+                ["run", "--workers", "2", "--listen", "127.0.0.1:\(port)", "--profile", Self.profile.path,
+                 "--output", output.path, "--quiet", "--sessions", "20", "--duration", "3s"],
+                environment: ["BGBFLEET_RUN_ID": "derived-test-run"]
+            )
+            let workers = try (0..<2).map { index in
+                try Running(["worker", "--coordinator", "127.0.0.1:\(port)", "--index", String(index),
+                             "--generate-identities", "p256", "--identities", base.path])
+            }
+            #expect(coordinator.waitExit(timeout: 120) == 0, "\(coordinator.text)")
+            for worker in workers { #expect(worker.waitExit(timeout: 30) == 0, "\(worker.text)") }
+            let merged = try RunReport.load(from: output)
+            runs.append((merged.sessions.map(\.smsid).sorted(), workers.map(\.text).joined()))
+        }
+        #expect(runs[0].smsids.count == 20)
+        #expect(Set(runs[0].smsids).count == 20, "no two workers minted the same SMSID")
+        #expect(runs[0].workerText.contains("generating 10 p256 identities for sessions 0…9 (seed derived-test-run)"), "\(runs[0].workerText)")
+        #expect(runs[0].workerText.contains("generating 10 p256 identities for sessions 10…19"))
+        #expect(!runs[1].workerText.contains("generating"), "the second run reuses the slices: \(runs[1].workerText)")
+        #expect(runs[1].smsids == runs[0].smsids)
+        let pools = try FileManager.default.contentsOfDirectory(atPath: base.path).sorted()
+        #expect(pools.count == 2 && pools[0].hasSuffix("-from-0") && pools[1].hasSuffix("-from-10"), "\(pools)")
     }
 
     @Test("a worker killed mid-run is reported lost, its data so far kept, and the run exits 1")

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import MPSimulator
 import NIOPosix
+import TestSupport
 import Testing
 
 /// `bgbfleet run --mp` as a user runs it against a site: mp-sim in this process, with foreign
@@ -28,17 +29,10 @@ struct RealSiteCLITests {
 
     /// mp-sim with the pool's first `fleet` clients registered and `foreign` others online.
     static func site(fleet: Int = 40, foreign: Int = 15) async throws -> Site {
-        var configuration = MPSimulatorConfiguration()
-        configuration.tlsPort = 0
-        configuration.httpPort = 0
-        configuration.adminPort = 0
+        var configuration = ephemeralSimulatorConfiguration(stateIn: "bgbfleet-cli-sim")
         configuration.identityCheck = .strict
         configuration.foreignClients = foreign
-        configuration.stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-cli-sim").path
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let simulator = MPSimulator(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        let bound = try await simulator.start()
+        let (simulator, bound) = try await startQuietSimulator(configuration)
         let identities = try IdentityPool.open(at: URL(fileURLWithPath: pool)).load(range: 0..<fleet)
         simulator.registerClients(
             try identities.map { MPSimulator.PreRegistration(smsID: try SMSID($0.smsid.rawValue), certificateDER: $0.certificateDER) }

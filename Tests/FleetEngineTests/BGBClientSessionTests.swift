@@ -13,29 +13,28 @@ struct BGBClientSessionTests {
         .timeLimit(.minutes(1))
     )
     func pushAndClose() async throws {
-        // An identity of its own: EngineEndToEndTests' shared pool blocks a thread while it is made.
-        let fixture = try await EngineEndToEndTests.startSimulator(sessions: 0)
+        let (simulator, addresses) = try await HTTPSessionTests.startSimulator { $0.identityCheck = .strict }
         let identity = try Identity.generate(index: 0, keyType: .p256)
-        _ = fixture.simulator.registerClient(smsID: try SMSID(identity.smsid.rawValue), certificateDER: identity.smsCertificate.certificateDER)
+        _ = simulator.registerClient(smsID: try SMSID(identity.smsid.rawValue), certificateDER: identity.smsCertificate.certificateDER)
         let credentials = try BGBClientCredentials(
             smsID: try SMSID(identity.smsid.rawValue),
             certificateDER: identity.smsCertificate.certificateDER,
             privateKeyDER: identity.smsCertificate.privateKeyDER
         )
-        let port = try #require(fixture.target.tcpAddress.port)
+        let port = try #require(addresses.tls.port)
         // connect returns once SignInConfirm arrived: the session's delegate must live that long.
         let client = try await BGBClient.connect(host: "127.0.0.1", port: port, credentials: credentials)
-        #expect(await HTTPSessionTests.eventually { fixture.simulator.counters().sessionsOnlineTCP == 1 })
+        #expect(await HTTPSessionTests.eventually { simulator.counters().sessionsOnlineTCP == 1 })
 
-        let operation = try fixture.simulator.initiateClientOperation(type: 8)
+        let operation = try simulator.initiateClientOperation(type: 8)
         var iterator = client.pushes.makeAsyncIterator()
         let push = try #require(await iterator.next())
         #expect(push.taskType == .requestPolicy)
         try await client.respond(to: push, returnCode: .success)
-        #expect(await HTTPSessionTests.eventually { fixture.simulator.operationStatus(id: operation)?.completedClients == 1 })
+        #expect(await HTTPSessionTests.eventually { simulator.operationStatus(id: operation)?.completedClients == 1 })
 
         #expect(await client.close() == .local)
         #expect(await iterator.next() == nil)
-        try await fixture.simulator.shutdown()
+        try await simulator.shutdown()
     }
 }

@@ -7,6 +7,7 @@ import MPSimulator
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
 /// Records an HTTP session's events (on its loop) for the test to read from any thread, and the
@@ -60,28 +61,18 @@ final class HTTPEventRecorder: BGBSessionDelegate, BGBHTTPSessionObserver, @unch
 /// ``BGBHTTPSession`` against the in-process MP simulator's HTTP port (spec §4).
 @Suite("HTTP long-poll session against the simulator")
 struct HTTPSessionTests {
-    /// Polls `condition` every 10 ms until it holds or 15 s pass.
+    /// TestSupport's `eventually` with this suite's 15 s limit.
     static func eventually(_ condition: () throws -> Bool) async rethrows -> Bool {
-        let deadline = ContinuousClock.now + .seconds(15)
-        while ContinuousClock.now < deadline {
-            if try condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return try condition()
+        try await TestSupport.eventually(timeout: .seconds(15), condition)
     }
 
     /// The simulator on ephemeral loopback ports (its RSA server certificate is made once per machine).
     static func startSimulator(
         _ configure: (inout MPSimulatorConfiguration) -> Void = { _ in }
     ) async throws -> (MPSimulator, MPSimulator.BoundAddresses) {
-        var configuration = MPSimulatorConfiguration.ephemeral(
-            stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-engine-sim").path
-        )
+        var configuration = ephemeralSimulatorConfiguration(stateIn: "bgbfleet-engine-sim")
         configure(&configuration)
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let simulator = MPSimulator(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        return (simulator, try await simulator.start())
+        return try await startQuietSimulator(configuration)
     }
 
     /// A pre-registered identity: its SMSID, certificate and signer.

@@ -3,6 +3,7 @@ import FleetIdentity
 import Foundation
 import NIOSSL
 import SwiftASN1
+import TestSupport
 import Testing
 import X509
 
@@ -10,28 +11,7 @@ import X509
 struct IdentityIssuerTests {
     /// Writes a P-256 CA (certificate and key PEM) valid `from … to`, or a non-CA certificate.
     static func writeCA(in directory: TemporaryDirectory, name: String = "ca", isCA: Bool = true, validFor interval: (TimeInterval, TimeInterval) = (-3600, 86_400)) throws -> (certificate: String, key: String) {
-        let key = P256.Signing.PrivateKey()
-        let subject = try DistinguishedName { CommonName("test CA \(name)") }
-        let now = Date()
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: Certificate.PublicKey(key.publicKey),
-            notValidBefore: now.addingTimeInterval(interval.0),
-            notValidAfter: now.addingTimeInterval(interval.1),
-            issuer: subject,
-            subject: subject,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                if isCA { Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil)) }
-            },
-            issuerPrivateKey: Certificate.PrivateKey(key)
-        )
-        let certificatePath = directory.url.appendingPathComponent("\(name).pem").path
-        let keyPath = directory.url.appendingPathComponent("\(name)-key.pem").path
-        try certificate.serializeAsPEM().pemString.write(toFile: certificatePath, atomically: true, encoding: .utf8)
-        try key.pemRepresentation.write(toFile: keyPath, atomically: true, encoding: .utf8)
-        return (certificatePath, keyPath)
+        try TestCertificateAuthority(commonName: "test CA \(name)", isCA: isCA, validFor: interval).writePEM(in: directory.url, name: name)
     }
 
     @Test("a pool generated from a CA holds client authentication certificates the CA signed, recorded as PKI", arguments: [IdentityKeyType.p256, .rsa2048])
@@ -87,33 +67,17 @@ struct IdentityIssuerTests {
 struct PKIImportTests {
     /// A client certificate from a fresh CA: with the client authentication EKU or without, valid or expired.
     static func clientCertificate(clientAuth: Bool = true, expired: Bool = false) throws -> (Certificate, P256.Signing.PrivateKey) {
-        let caKey = P256.Signing.PrivateKey()
-        let caName = try DistinguishedName { CommonName("import CA") }
-        let key = P256.Signing.PrivateKey()
-        let now = Date()
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: Certificate.PublicKey(key.publicKey),
-            notValidBefore: now.addingTimeInterval(expired ? -7200 : -3600),
-            notValidAfter: now.addingTimeInterval(expired ? -3600 : 86_400),
-            issuer: caName,
-            subject: try DistinguishedName { CommonName("client.lab.test") },
-            signatureAlgorithm: .ecdsaWithSHA256,
+        try TestCertificateAuthority(commonName: "import CA").issue(
+            commonName: "client.lab.test",
             extensions: try Certificate.Extensions {
                 if clientAuth { try ExtendedKeyUsage([.clientAuth]) } else { try ExtendedKeyUsage([.serverAuth]) }
             },
-            issuerPrivateKey: Certificate.PrivateKey(caKey)
+            validFor: expired ? (-7200, -3600) : (-3600, 86_400)
         )
-        return (certificate, key)
     }
 
     static func writePEM(_ pair: (Certificate, P256.Signing.PrivateKey), in directory: TemporaryDirectory, name: String) throws -> (String, String) {
-        let certificate = directory.url.appendingPathComponent("\(name).pem").path
-        let key = directory.url.appendingPathComponent("\(name)-key.pem").path
-        try pair.0.serializeAsPEM().pemString.write(toFile: certificate, atomically: true, encoding: .utf8)
-        try pair.1.pemRepresentation.write(toFile: key, atomically: true, encoding: .utf8)
-        return (certificate, key)
+        try TestCertificateAuthority.writePEM(pair, in: directory.url, name: name)
     }
 
     static func writePFX(_ pair: (Certificate, P256.Signing.PrivateKey), in directory: TemporaryDirectory, name: String, password: String) throws -> String {

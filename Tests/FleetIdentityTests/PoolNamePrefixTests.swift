@@ -1,5 +1,6 @@
 import FleetIdentity
 import Foundation
+import TestSupport
 import Testing
 
 /// `identities generate --name-prefix`: the NetBIOS names a site recognises the fleet by.

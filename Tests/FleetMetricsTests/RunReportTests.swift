@@ -159,6 +159,18 @@ import Testing
         #expect(throws: RunReportError.nothingToMerge) { try RunReport.merge([]) }
     }
 
+    @Test("a report written before start_late existed (no start_late.hlog) still loads, start_late empty")
+    func reportWithoutStartLateLoads() throws {
+        let directory = try makeTemporaryDirectory().appendingPathComponent("run")
+        defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
+        _ = try write(makeRun(seed: 5, start: Date(timeIntervalSince1970: 1_764_000_000), intervals: 2), to: directory, plan: [:])
+        try FileManager.default.removeItem(at: directory.appendingPathComponent(MetricName.startLate.hlogFileName))
+        let report = try RunReport.load(from: directory)
+        #expect(try report.total(.startLate).totalCount == 0)
+        try FileManager.default.removeItem(at: directory.appendingPathComponent(MetricName.connect.hlogFileName))
+        #expect(throws: RunReportError.self) { try RunReport.load(from: directory) }
+    }
+
     @Test func summaryTableListsEveryMetricAndTheHealthVerdict() throws {
         var lag = HistogramSnapshot()
         lag.record(50_000_000, count: 10) // p99 50 ms > 10 ms

@@ -1,6 +1,7 @@
 import BGBProtocol
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import MPSimulator

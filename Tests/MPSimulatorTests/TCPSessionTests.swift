@@ -2,6 +2,7 @@ import BGBProtocol
 import Foundation
 import NIOCore
 import NIOSSL
+import TestSupport
 import Testing
 
 @testable import MPSimulator

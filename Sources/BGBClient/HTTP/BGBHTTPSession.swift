@@ -589,11 +589,7 @@ public final class BGBHTTPSession: BGBSession {
         switch error {
         case HTTPClientError.connectionClosed: return .eof
         case let error as HTTPClientError: return .protocolError(error.description)
-        case let error as BGBTLSVerificationError: return .tlsVerification(error.description)
-        case let error as NIOSSLError: return .tls("\(error)")
-        case let error as BoringSSLError: return .tls("\(error)")
-        case let error as IOError: return .io(error.description)
-        default: return .io("\(error)")
+        default: return BGBCloseReason(error)
         }
     }
 }

@@ -201,6 +201,9 @@ public enum BGBCloseReason: Hashable, Sendable, CustomStringConvertible {
     case tlsVerification(String)
     case connect(String)
     case protocolError(String)
+    /// The MP reset the connection (``BGBTransportFailure/connectionReset``).
+    case connectionReset(String)
+    /// Any other socket error.
     case io(String)
     /// HTTP: 990 (log in again), another status, or 200 on Continue.
     case httpStatus(Int)
@@ -216,7 +219,7 @@ public enum BGBCloseReason: Hashable, Sendable, CustomStringConvertible {
         case .tlsVerification(let reason): "TLS: \(reason)"
         case .connect(let reason): "connect: \(reason)"
         case .protocolError(let reason): "protocol: \(reason)"
-        case .io(let reason): "I/O: \(reason)"
+        case .connectionReset(let reason), .io(let reason): "I/O: \(reason)"
         case .httpStatus(let status): "HTTP status \(status)"
         }
     }

@@ -157,7 +157,7 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if closeReason == nil { closeReason = Self.reason(for: error) }
+        if closeReason == nil { closeReason = BGBCloseReason(error) }
         context.close(promise: nil)
     }
 
@@ -269,18 +269,5 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
         keepAliveTimer = nil
         signInTimer?.cancel()
         signInTimer = nil
-    }
-
-    /// Maps a pipeline error to a close reason.
-    static func reason(for error: Error) -> BGBCloseReason {
-        switch error {
-        case let error as BGBTLSVerificationError: return .tlsVerification(error.description)
-        case let error as NIOSSLError: return .tls("\(error)")
-        case let error as BoringSSLError: return .tls("\(error)")
-        case let error as BGBLeanTLSError: return .tls(error.description)
-        case let error as BGBFrameError: return .protocolError(error.description)
-        case let error as IOError: return .io(error.description)
-        default: return .io("\(error)")
-        }
     }
 }

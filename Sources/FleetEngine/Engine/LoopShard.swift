@@ -38,6 +38,8 @@ final class LoopShard {
             guard due <= now else { break }
             let session = FleetSession(entry: entry, shared: shared, eventLoop: eventLoop, counterShard: counterShard)
             sessions.append(session)
+            // How late the generator is to start it (open model: the schedule stays the user's).
+            shared.metrics.record(.startLate, nanoseconds: NIODeadline.now().uptimeNanoseconds &- due)
             session.connect(scheduledAt: due)
             nextPending += 1
             started += 1

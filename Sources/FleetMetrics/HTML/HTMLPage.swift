@@ -189,6 +189,9 @@ enum HTMLPage {
         if summary.interrupted {
             s += "<div class=\"banner\"><strong>\(HTMLText.escape(label))Interrupted.</strong> The run was stopped before its planned end; the figures cover the time it ran.</div>\n"
         }
+        if let late = summary.generator.startedLateSentence {
+            s += "<div class=\"banner\"><strong>\(HTMLText.escape(label))Started late.</strong> \(HTMLText.escape(late.prefix(1).uppercased() + late.dropFirst())). Its connect latencies include that wait (they run from the scheduled start).</div>\n"
+        }
         if summary.generator.saturated {
             s += "<div class=\"banner\"><strong>\(HTMLText.escape(label))The load generator was saturated</strong> (loop_lag p99 \(ms(summary.generator.loopLagP99)) ms, max \(ms(summary.generator.loopLagMax)) ms; \(HTMLText.escape(GeneratorHealth.rule))). Its latencies are upper bounds that include its own delay: do not blame the MP for them; use more processes or hosts.</div>\n"
         }

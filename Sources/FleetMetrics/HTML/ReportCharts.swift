@@ -25,6 +25,7 @@ enum ReportCharts {
         case .mpRTT: "the simulator's push written → Response read"
         case .keepaliveLate: "intended keep-alive time → actual send (the generator's own punctuality)"
         case .loopLag: "the generator's event-loop lag"
+        case .startLate: "scheduled session start → connect started (the generator's own punctuality in the ramp)"
         }
     }
 

@@ -3,7 +3,6 @@ import BGBTLS
 import CCMMessaging
 import Logging
 import NIOCore
-import NIOSSL
 
 /// One TLS notification session: reads decoded frames, runs ``TCPSessionStateMachine`` and writes
 /// SignInConfirm and pushes.
@@ -154,13 +153,8 @@ final class TCPSessionHandler: ChannelInboundHandler, @unchecked Sendable {
             case .unknownChannel: protocolError = .unknownChannel
             case .truncated: protocolError = .malformedMessage
             }
-        case NIOSSLError.uncleanShutdown:
-            // EOF without close_notify: how most clients end a session.
-            reason = .clientClosed
-        case is NIOSSLError, is BoringSSLError, is BGBLeanTLSError:
-            reason = .tlsError
         default:
-            reason = .ioError
+            reason = CloseReason(BGBTransportFailure(error))
         }
         if let protocolError { core.update { $0.count(protocolError) } }
         close(reason, detail: String(describing: error))

@@ -24,7 +24,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
             Identities: --identities (e.g. a read-only volume holding a registered pool of the whole \
             fleet; each worker loads only its slice), or --generate-identities KEY for simulator targets \
-            (the worker generates its slice alone, into a pool of its own), else the coordinator's pool \
+            (the worker generates its slice alone, into a pool of its own, derived from the run ID — or \
+            --identity-seed — and its first session: a worker restarted on any host presents the same \
+            SMSIDs, names and P-256 keys again, and no two workers mint the same SMSID), else the coordinator's pool \
             when it is on this host, else the default pool in the cache directory (the whole fleet's, \
             generated on first use).
 
@@ -45,8 +47,11 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "The identity pool directory on this host (read only; the worker loads its slice).")
     var identities: String?
 
-    @Option(help: "Simulator targets: generate only this worker's slice of identities (key rsa2048 or p256) into a pool of its own — in --identities, or in the cache directory — grown as needed and reused by later runs.")
+    @Option(help: "Simulator targets: generate only this worker's slice of identities (key rsa2048 or p256), derived from the seed and its first session, into a pool of its own under --identities DIR or the cache directory, grown as needed and reused by later runs with the same seed.")
     var generateIdentities: IdentityKeyOption?
+
+    @Option(help: "With --generate-identities: the seed the slice is derived from (default: the coordinator's run ID, $BGBFLEET_RUN_ID or the report directory's name). Keep one seed to reuse slices across runs.")
+    var identitySeed: String?
 
     @Option(help: "Where this worker writes its own copy of the report (default: a temporary directory, removed once the coordinator has it).")
     var output: String?
@@ -225,12 +230,16 @@ struct WorkerCommand: AsyncParsableCommand {
             sessionCount: profile.sessions, arrival: profile.arrival, sourceAddressRanges: profile.sourceAddresses,
             shard: assignment.index, shardCount: assignment.count
         ).slice
-        let path = identities ?? (RunCommand.cacheDirectory() + "/identities-slice-\(key.rawValue)")
+        let seed = identitySeed ?? assignment.runID
+        guard !seed.isEmpty else { throw CommandFailure.badInput("--identity-seed: must not be empty") }
+        let derivation = IdentityDerivation(seed: seed, firstIndex: slice.lowerBound)
+        let base = identities ?? (RunCommand.cacheDirectory() + "/identity-slices-\(key.rawValue)")
+        let path = base + "/" + derivation.directoryName
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            var pool = try IdentityPool.openOrCreate(at: URL(fileURLWithPath: path), keyType: key.keyType)
+            var pool = try IdentityPool.openOrCreate(at: URL(fileURLWithPath: path), keyType: key.keyType, derivation: derivation)
             if pool.count < slice.count {
-                stderrLine("bgbfleet: worker \(assignment.index): generating \(slice.count - pool.count) \(key.rawValue) identities for its slice of \(slice.count) into \(path)")
+                stderrLine("bgbfleet: worker \(assignment.index): generating \(slice.count - pool.count) \(key.rawValue) identities for sessions \(slice.lowerBound)…\(slice.upperBound - 1) (seed \(seed)) into \(path)")
                 try await pool.generate(count: slice.count)
             }
         } catch let error as IdentityPoolError {

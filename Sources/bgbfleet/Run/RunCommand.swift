@@ -442,40 +442,25 @@ struct RunCommand: AsyncParsableCommand {
         return profile.identities ?? Self.defaultPoolDirectory()
     }
 
-    /// Opens (or creates and fills) the identity pool and loads `range` of it.
+    /// Opens (or creates and fills) the identity pool (``IdentityPoolPolicy``) and loads `range` of it.
     func loadIdentities(profile: FleetProfile, range: Range<Int>) async throws -> PoolIdentitySource {
-        let explicit = profile.identities
-        let path = explicit ?? Self.defaultPoolDirectory()
-        let directory = URL(fileURLWithPath: path)
+        let policy = IdentityPoolPolicy(explicitPath: profile.identities, defaultPath: Self.defaultPoolDirectory())
         do {
-            var pool: IdentityPool
-            if let explicit {
-                guard FileManager.default.fileExists(atPath: explicit + "/manifest.json") else {
-                    throw CommandFailure.badInput("identity pool \(explicit): no manifest.json (create it with `bgbfleet identities generate --count \(profile.sessions) --identities \(explicit)`)")
-                }
-                pool = try IdentityPool.open(at: directory)
-                let needed = identityOffset.map { range.upperBound - $0 } ?? profile.sessions
-                if pool.count < needed {
-                    throw CommandFailure.badInput(
-                        "\(profile.sessions) sessions need \(needed) identities; the pool \(explicit) has \(pool.count): "
-                            + "run `bgbfleet identities generate --count \(profile.sessions) --identities \(explicit)`"
-                    )
-                }
-            } else {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                pool = try IdentityPool.openOrCreate(at: directory, keyType: .rsa2048)
-                if pool.count < profile.sessions {
-                    stderrLine("bgbfleet: generating \(profile.sessions - pool.count) RSA-2048 identities into \(path) (once; later runs reuse them)")
-                    let display = GenerationProgressDisplay(isTerminal: isatty(STDERR_FILENO) == 1)
-                    try await pool.generate(count: profile.sessions) { display.update($0) }
-                    display.finish()
-                }
-            }
+            let display = GenerationProgressDisplay(isTerminal: isatty(STDERR_FILENO) == 1)
+            let pool = try await policy.open(
+                sessions: profile.sessions,
+                needed: identityOffset.map { range.upperBound - $0 } ?? profile.sessions,
+                willGenerate: { stderrLine("bgbfleet: generating \($0) RSA-2048 identities into \(policy.path) (once; later runs reuse them)") },
+                progress: { display.update($0) }
+            )
+            display.finish()
             if let offset = identityOffset, !range.isEmpty {
                 return try PoolIdentitySource(pool: pool, range: (range.lowerBound - offset)..<(range.upperBound - offset), sessionOffset: offset)
             }
             return try PoolIdentitySource(pool: pool, range: range)
         } catch let error as IdentityPoolError {
+            throw CommandFailure.badInput("\(error)")
+        } catch let error as IdentityPoolPolicyError {
             throw CommandFailure.badInput("\(error)")
         }
     }

@@ -59,16 +59,3 @@ struct Fixture: Sendable {
         return client
     }
 }
-
-/// Polls `condition` every 10 ms until it holds or `timeout` passes.
-func eventually(
-    timeout: Duration = .seconds(5),
-    _ condition: () async throws -> Bool
-) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return try await condition()
-}

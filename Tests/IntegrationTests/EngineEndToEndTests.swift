@@ -8,6 +8,7 @@ import Logging
 import MPSimulator
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
 /// Runs the fleet against the in-process simulator over real loopback sockets and mutual TLS.
@@ -41,17 +42,10 @@ struct EngineEndToEndTests {
     }
 
     static func startSimulator(sessions: Int, configure: (inout MPSimulatorConfiguration) -> Void = { _ in }) async throws -> Fixture {
-        var configuration = MPSimulatorConfiguration()
-        configuration.tlsPort = 0
-        configuration.httpPort = 0
-        configuration.adminPort = 0
+        var configuration = ephemeralSimulatorConfiguration(stateIn: "bgbfleet-engine-sim")
         configuration.identityCheck = .strict
-        configuration.stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-engine-sim").path
         configure(&configuration)
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let simulator = MPSimulator(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        let bound = try await simulator.start()
+        let (simulator, bound) = try await startQuietSimulator(configuration)
         if sessions > 0 {
             // Only then: the shared pool blocks a thread the first time it is made.
             simulator.registerClients(
@@ -111,6 +105,8 @@ struct EngineEndToEndTests {
         try await fixture.simulator.shutdown()
 
         #expect(summary[.connect].count == 40)
+        #expect(summary[.startLate].count == 40, "every session's start is timed against its schedule")
+        #expect(!summary.generator.startedLate, "400/s is well within this machine: \(summary.generator)")
         #expect(summary.counters[.pushesReceived] == 40)
         #expect(summary.counters[.responsesSent] == 40)
         #expect(summary.counters[.pushesTargeted] == 40)

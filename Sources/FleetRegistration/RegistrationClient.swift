@@ -1,6 +1,7 @@
 import BGBClient
 import BGBProtocol
 import CCMMessaging
+import FleetIdentity
 import Foundation
 import NIOCore
 import NIOPosix

@@ -1,3 +1,4 @@
+import FleetIdentity
 import Foundation
 
 extension IdentityPool {

@@ -8,6 +8,7 @@ import Logging
 import MPSimulator
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
 /// A lab PKI site end to end: a test CA → the simulator with its server certificate from that CA
@@ -47,10 +48,7 @@ struct PKISiteEndToEndTests {
         configuration.adminBearerToken = token
         configuration.identityCheck = .strict
         configuration.httpTLS = httpsPort
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let simulator = MPSimulator(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        let bound = try await simulator.start()
+        let (simulator, bound) = try await startQuietSimulator(configuration)
         simulator.registerClients(
             try identities.identities.map { MPSimulator.PreRegistration(smsID: try SMSID($0.smsid.rawValue), certificateDER: $0.certificateDER) }
         )

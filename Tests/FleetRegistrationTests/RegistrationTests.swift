@@ -2,11 +2,13 @@ import BGBProtocol
 import CCMMessaging
 import Crypto
 import FleetIdentity
+import FleetRegistration
 import Foundation
 import Logging
 import MPSimulator
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 import _CryptoExtras
 
@@ -21,15 +23,10 @@ struct RegistrationTests {
     }
 
     static func startSimulator(_ configure: (inout MPSimulatorConfiguration) -> Void) async throws -> (MPSimulator, Int) {
-        var configuration = MPSimulatorConfiguration.ephemeral(
-            stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-registration-sim").path
-        )
+        var configuration = ephemeralSimulatorConfiguration(stateIn: "bgbfleet-registration-sim")
         configure(&configuration)
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let simulator = MPSimulator(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        let addresses = try await simulator.start()
-        return (simulator, addresses.http!.port!)
+        let (simulator, bound) = try await startQuietSimulator(configuration)
+        return (simulator, bound.http!.port!)
     }
 
     static func client(port: Int, attempts: Int = 5) throws -> RegistrationClient {

@@ -7,6 +7,7 @@ import Logging
 import MPSimulator
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
 /// Triggers against a site that holds more than the fleet (mp-sim with foreign clients): only the
@@ -40,17 +41,10 @@ struct SiteTargetingTests {
 
     static func site(fleet: Int, foreign: Int) async throws -> Site {
         let identities = try await pool.get()
-        var configuration = MPSimulatorConfiguration()
-        configuration.tlsPort = 0
-        configuration.httpPort = 0
-        configuration.adminPort = 0
+        var configuration = ephemeralSimulatorConfiguration(stateIn: "bgbfleet-engine-sim")
         configuration.identityCheck = .strict
         configuration.foreignClients = foreign
-        configuration.stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("bgbfleet-engine-sim").path
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let simulator = MPSimulator(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        let bound = try await simulator.start()
+        let (simulator, bound) = try await startQuietSimulator(configuration)
         // Foreign clients first: the fleet's ResourceIDs are not the first ones, as on a real site.
         simulator.registerClients(
             try identities.identities.prefix(fleet).map {

@@ -1,3 +1,5 @@
+import FleetIdentity
+
 /// Why registering one identity failed (spec §5).
 public enum RegistrationError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The MP URL cannot be used.

@@ -7,6 +7,7 @@ import MPSimulator
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
 /// The fleet over the HTTP long-poll: `transport: http`, and the TCP → HTTP fallback (spec §8.4).
@@ -34,10 +35,10 @@ struct HTTPEngineTests {
         sessions: Int,
         _ configure: @escaping (inout MPSimulatorConfiguration) -> Void = { _ in }
     ) async throws -> Fixture {
-        let (simulator, addresses) = try await HTTPSessionTests.startSimulator {
-            $0.identityCheck = .strict
-            configure(&$0)
-        }
+        var configuration = ephemeralSimulatorConfiguration(stateIn: "bgbfleet-engine-sim")
+        configuration.identityCheck = .strict
+        configure(&configuration)
+        let (simulator, addresses) = try await startQuietSimulator(configuration)
         simulator.registerClients(
             try identities.identities.prefix(sessions).map {
                 MPSimulator.PreRegistration(smsID: try SMSID($0.smsid.rawValue), certificateDER: $0.smsCertificate.certificateDER)
@@ -113,7 +114,7 @@ struct HTTPEngineTests {
         let rows = try Self.sessionRows(fixture)
         #expect(rows.count == 20)
         #expect(rows.allSatisfy { $0.transport == "http" && $0.pushes == 1 && $0.responses == 1 && $0.connects == 1 })
-        #expect(await HTTPSessionTests.eventually { fixture.simulator.counters().sessionsOnlineHTTP == 0 })
+        #expect(await eventually(timeout: .seconds(15)) { fixture.simulator.counters().sessionsOnlineHTTP == 0 })
         let counters = fixture.simulator.counters()
         #expect(counters.signInsHTTP == 20)
         #expect(counters.signInsTCP == 0)

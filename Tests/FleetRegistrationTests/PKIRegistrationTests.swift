@@ -1,11 +1,13 @@
 import BGBClient
 import Crypto
 import FleetIdentity
+import FleetRegistration
 import Foundation
 import Logging
 import MPSimulator
 import NIOPosix
 import SwiftASN1
+import TestSupport
 import Testing
 import X509
 
@@ -13,36 +15,13 @@ import X509
 /// MP (server certificate from the CA, client certificates required to chain to it).
 @Suite("Registration against a PKI MP over HTTPS")
 struct PKIRegistrationTests {
-    /// An MP certificate for 127.0.0.1 issued by the CA at `ca`, written next to it.
-    static func writeServerCertificate(ca: (certificate: String, key: String), in directory: TemporaryDirectory) throws -> (String, String) {
-        let caCertificate = try Certificate(pemEncoded: String(contentsOfFile: ca.certificate, encoding: .utf8))
-        let caKey = try Certificate.PrivateKey(pemEncoded: String(contentsOfFile: ca.key, encoding: .utf8))
-        let key = P256.Signing.PrivateKey()
-        let now = Date()
-        let certificate = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(key.publicKey),
-            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(86_400),
-            issuer: caCertificate.subject, subject: try DistinguishedName { CommonName("mp.lab.test") },
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                SubjectAlternativeNames([.ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))])
-                try ExtendedKeyUsage([.serverAuth])
-            },
-            issuerPrivateKey: caKey
-        )
-        let certificatePath = directory.url.appendingPathComponent("server.pem").path
-        let keyPath = directory.url.appendingPathComponent("server-key.pem").path
-        try certificate.serializeAsPEM().pemString.write(toFile: certificatePath, atomically: true, encoding: .utf8)
-        try key.pemRepresentation.write(toFile: keyPath, atomically: true, encoding: .utf8)
-        return (certificatePath, keyPath)
-    }
-
     @Test("identities issued by the CA register over HTTPS when the MP chains to the CA; against another CA the MP is refused")
     func registerOverHTTPS() async throws {
         try await withTemporaryDirectory { directory in
-            let ca = try IdentityIssuerTests.writeCA(in: directory)
-            let other = try IdentityIssuerTests.writeCA(in: directory, name: "other")
-            let server = try Self.writeServerCertificate(ca: ca, in: directory)
+            let authority = try TestCertificateAuthority(commonName: "test CA ca")
+            let ca = try authority.writePEM(in: directory.url, name: "ca")
+            let other = try TestCertificateAuthority(commonName: "test CA other").writePEM(in: directory.url, name: "other")
+            let server = try TestCertificateAuthority.writePEM(authority.issueServerCertificate(), in: directory.url, name: "server")
             var pool = try IdentityPool.create(at: directory.child("pool"), keyType: .rsa2048, chunkSize: 2)
             try await pool.generate(count: 1, issuer: try IdentityIssuer.load(certificateFile: ca.certificate, keyFile: ca.key))
 
@@ -52,10 +31,8 @@ struct PKIRegistrationTests {
             configuration.serverKeyFile = server.1
             configuration.clientCAFile = ca.certificate
             configuration.signatureVerification = .enforce
-            var logger = Logger(label: "test")
-            logger.logLevel = .critical
-            let simulator = MPSimulator(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-            let port = try await simulator.start().http!.port!
+            let (simulator, bound) = try await startQuietSimulator(configuration)
+            let port = bound.http!.port!
 
             func client(_ caFile: String) throws -> RegistrationClient {
                 var tls = BGBTLSOptions(minimumVersion: .tls12, maximumVersion: .tls13)
