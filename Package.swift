@@ -260,6 +260,11 @@ let package = Package(
                 "BGBClient",
                 "BGBProtocol",
                 "TestSupport",
+                // HTTPSessionTests and BGBClientSessionTests: loopback sessions against the simulator
+                // with identities the simulator accepts.
+                "MPSimulator",
+                "FleetIdentity",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -7,43 +7,8 @@ import NIOPosix
 import TestSupport
 import Testing
 
-/// Records an HTTP session's events (on its loop) for the test to read from any thread.
-final class HTTPSessionRecorder: BGBSessionDelegate, BGBHTTPSessionObserver, @unchecked Sendable {
-    struct Events {
-        var signIns: [Bool] = []
-        var pushes: [BGBRequest] = []
-        var flushed: [BGBRequest] = []
-        var anomalies: [BGBAnomaly] = []
-        var closed: [BGBCloseReason] = []
-        var reLogIns: [Int] = []
-    }
-
-    let events = NIOLockedValueBox(Events())
-    var snapshot: Events { events.withLockedValue { $0 } }
-
-    func sessionDidSendSignIn(_ session: any BGBSession, atNanoseconds: UInt64) {}
-    func sessionDidSignIn(_ session: any BGBSession, confirmed: Bool, atNanoseconds: UInt64) {
-        events.withLockedValue { $0.signIns.append(confirmed) }
-    }
-    func session(_ session: any BGBSession, didReceive request: BGBRequest, atNanoseconds: UInt64) {
-        events.withLockedValue { $0.pushes.append(request) }
-        session.respond(to: request, returnCode: .success)
-    }
-    func session(_ session: any BGBSession, didFlushResponseTo request: BGBRequest, atNanoseconds: UInt64) {
-        events.withLockedValue { $0.flushed.append(request) }
-    }
-    func session(_ session: any BGBSession, didSendKeepAliveLate latenessNanoseconds: UInt64) {}
-    func session(_ session: any BGBSession, didSurvive anomaly: BGBAnomaly) {
-        events.withLockedValue { $0.anomalies.append(anomaly) }
-    }
-    func session(_ session: any BGBSession, didTransferBytesIn bytesIn: Int, out bytesOut: Int) {}
-    func session(_ session: any BGBSession, didCloseWith reason: BGBCloseReason) {
-        events.withLockedValue { $0.closed.append(reason) }
-    }
-    func sessionWillLogInAgain(_ session: BGBHTTPSession, count: Int) {
-        events.withLockedValue { $0.reLogIns.append(count) }
-    }
-}
+/// The scripted tests record with HTTPSessionTests' recorder.
+typealias HTTPSessionRecorder = HTTPEventRecorder
 
 /// The BGB HTTP session against a scripted server: the edge cases of spec §10 items 3, 4, 5, 6, 17.
 @Suite("HTTP session against a scripted endpoint")
@@ -70,21 +35,13 @@ struct HTTPSessionScriptedTests {
         recorder: HTTPSessionRecorder,
         http: BGBHTTPSessionConfiguration
     ) async throws -> NIOLoopBound<BGBHTTPSession> {
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let signer = BGBPayloadSigner(p256: P256.Signing.PrivateKey())
-        let address = server.address
-        return try await loop.flatSubmit {
-            let session = BGBHTTPSession(
-                configuration: BGBSessionConfiguration(smsID: .random(), keepAliveIntervalNanoseconds: 60_000_000_000),
-                http: http,
-                signer: signer,
-                endpoint: BGBConnector.Endpoint(address: address, hostname: "127.0.0.1"),
-                eventLoop: loop,
-                delegate: recorder
-            )
-            let bound = NIOLoopBound(session, eventLoop: loop)
-            return session.start().map { bound }
-        }.get()
+        try await HTTPSessionTests.startSession(
+            smsID: .random(),
+            signer: BGBPayloadSigner(p256: P256.Signing.PrivateKey()),
+            address: server.address,
+            http: http,
+            recorder: recorder
+        )
     }
 
     @Test("interim 100 Continue skipped, a 280 without a frame tolerated (counted) and the session re-polls")

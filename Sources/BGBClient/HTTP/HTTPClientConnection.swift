@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import BGBProtocol
 import NIOCore
 import NIOPosix
@@ -48,33 +43,20 @@ public struct HTTPClientConnection: Sendable {
         maximumBodySize: Int = 1 << 20
     ) -> EventLoopFuture<HTTPClientConnection> {
         let failure = NIOLoopBoundBox.makeEmptyBox(valueType: (any Error).self, eventLoop: eventLoop)
-        var bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(endpoint.connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    if let tls {
-                        try sync.addHandlers(tls.options.makeHandlers(context: tls.context, serverHostname: endpoint.hostname))
-                    }
-                    try sync.addHandler(
-                        ByteToMessageHandler(
-                            HTTPClientResponseDecoder(maximumHeadSize: maximumHeadSize, maximumBodySize: maximumBodySize)
-                        )
-                    )
-                    try sync.addHandler(HTTPClientRequestHandler(failure: failure))
+        return endpoint.connect(on: eventLoop) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let sync = channel.pipeline.syncOperations
+                if let tls {
+                    try sync.addHandlers(tls.options.makeHandlers(context: tls.context, serverHostname: endpoint.hostname))
                 }
+                try sync.addHandler(
+                    ByteToMessageHandler(
+                        HTTPClientResponseDecoder(maximumHeadSize: maximumHeadSize, maximumBodySize: maximumBodySize)
+                    )
+                )
+                try sync.addHandler(HTTPClientRequestHandler(failure: failure))
             }
-        if let source = endpoint.sourceAddress {
-            #if os(Linux)
-            bootstrap = bootstrap.channelOption(
-                ChannelOptions.Types.SocketOption(level: .init(IPPROTO_IP), name: .init(BGBConnector.bindAddressNoPort)),
-                value: 1
-            )
-            #endif
-            bootstrap = bootstrap.bind(to: source)
-        }
-        return bootstrap.connect(to: endpoint.address).map { HTTPClientConnection(channel: $0, failure: failure) }
+        }.map { HTTPClientConnection(channel: $0, failure: failure) }
     }
 
     /// Writes a request and returns its answer.

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import BGBProtocol
 import NIOCore
 import NIOPosix
@@ -27,10 +22,6 @@ public enum BGBConnector {
         }
     }
 
-    /// `IP_BIND_ADDRESS_NO_PORT`: bind the source address but let connect() pick the port, so one
-    /// address serves many destinations (Linux only).
-    static let bindAddressNoPort: Int32 = 24
-
     /// Connects on `eventLoop`; `makeHandler` runs on that loop and builds the session handler.
     public static func connect(
         on eventLoop: EventLoop,
@@ -38,25 +29,12 @@ public enum BGBConnector {
         tls: BGBConnectionTLS,
         makeHandler: @escaping @Sendable () -> BGBClientChannelHandler
     ) -> EventLoopFuture<Channel> {
-        var bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(endpoint.connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandlers(tls.makeHandlers(serverHostname: endpoint.hostname))
-                    try sync.addHandler(makeHandler())
-                }
+        endpoint.connect(on: eventLoop) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let sync = channel.pipeline.syncOperations
+                try sync.addHandlers(tls.makeHandlers(serverHostname: endpoint.hostname))
+                try sync.addHandler(makeHandler())
             }
-        if let source = endpoint.sourceAddress {
-            #if os(Linux)
-            bootstrap = bootstrap.channelOption(
-                ChannelOptions.Types.SocketOption(level: .init(IPPROTO_IP), name: .init(bindAddressNoPort)),
-                value: 1
-            )
-            #endif
-            bootstrap = bootstrap.bind(to: source)
         }
-        return bootstrap.connect(to: endpoint.address)
     }
 }
