@@ -72,6 +72,18 @@ def wait_for(predicate, timeout, step=0.05):
     return None
 
 
+def ensure_pool(binary, pool, count, key):
+    """Generates into `pool` the identities it lacks to hold `count` (RSA-2048 takes a while)."""
+    try:
+        have = json.load(open(os.path.join(pool, "manifest.json")))["count"]
+    except (OSError, ValueError, KeyError):
+        have = 0
+    if have < count:
+        print(f"identities: {pool} ({key}); generating what is missing", flush=True)
+        subprocess.run([binary, "identities", "generate", "--count", str(count), "--identities", pool, "--key", key],
+                       check=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=19000)
@@ -84,6 +96,8 @@ def main():
     parser.add_argument("--key", default="rsa2048", choices=["rsa2048", "p256"], help="the clients' identity keys")
     parser.add_argument("--server-key", choices=["rsa2048", "p256"], default="rsa2048",
                         help="the simulator's TLS key (rsa2048 as an MP; p256 leaves the cores to the generator)")
+    parser.add_argument("--sim-tls-engine", choices=["lean", "niossl"], default="lean",
+                        help="the simulator's TLS engine (mp-sim --tls-engine; default lean)")
     parser.add_argument("--identities", help="pool directory (default ~/.cache/bgbfleet/scale-<key>)")
     parser.add_argument("--binary", default=".build/release/bgbfleet")
     parser.add_argument("--output", default="runs/scale")
@@ -96,20 +110,14 @@ def main():
     if not os.access(binary, os.X_OK):
         sys.exit(f"no executable at {binary}: run `swift build -c release --product bgbfleet` or give --binary")
     pool = args.identities or os.path.expanduser(f"~/.cache/bgbfleet/scale-{args.key}")
-    try:
-        have = json.load(open(os.path.join(pool, "manifest.json")))["count"]
-    except (OSError, ValueError, KeyError):
-        have = 0
-    if have < args.sessions:
-        print(f"identities: {pool} ({args.key}); generating what is missing", flush=True)
-        subprocess.run([binary, "identities", "generate", "--count", str(args.sessions), "--identities", pool, "--key", args.key],
-                       check=True)
+    ensure_pool(binary, pool, args.sessions, args.key)
 
     os.makedirs(args.output, exist_ok=True)
     admin = f"http://127.0.0.1:{args.admin_port}"
     sim = subprocess.Popen([binary, "mp-sim", "--tls-port", str(args.tls_port), "--http-port", "disabled",
                             "--admin-port", str(args.admin_port), "--identity-check", "lenient",
-                            "--status-interval", "0", "--log-level", "warning", "--server-key", args.server_key],
+                            "--status-interval", "0", "--log-level", "warning", "--server-key", args.server_key,
+                            "--tls-engine", args.sim_tls_engine],
                            stdout=open(os.path.join(args.output, "mp-sim.log"), "w"), stderr=subprocess.STDOUT)
     if not wait_for(lambda: _try(lambda: http_json(f"{admin}/Simulator/server")), 30):
         sim.kill()
@@ -253,7 +261,7 @@ def main():
         ("sign-ins per second (ramp)", signins, f">= {TARGETS['signins_per_s']}", signins is not None and signins >= TARGETS["signins_per_s"]),
         ("generator RSS per idle TLS session (KiB)", rss_idle, f"<= {TARGETS['rss_per_session_kib']}", rss_idle <= TARGETS["rss_per_session_kib"]),
         ("generator RSS total at hold (MiB)", idle[0] / 1024, "", None),
-        ("simulator RSS per session (KiB)", sim_idle[0] / max(1, held), "", None),
+        (f"simulator RSS per session (KiB, {args.sim_tls_engine} TLS)", sim_idle[0] / max(1, held), "", None),
         ("push to all: every response back at the simulator (s, worst)", max(answered) if answered else None, f"<= {TARGETS['all_answered_s']}", bool(answered) and max(answered) <= TARGETS["all_answered_s"]),
         ("generator CPU per push (µs, median of bursts)", cpu[len(cpu) // 2] if cpu else None, f"<= {TARGETS['cpu_per_push_us']}", bool(cpu) and cpu[len(cpu) // 2] <= TARGETS["cpu_per_push_us"]),
         ("  of which user / kernel (µs; kernel: read, write and loopback delivery to the simulator)",

@@ -29,23 +29,7 @@ public final class BGBLeanTLSContext: @unchecked Sendable {
         case .pinned(let der): (pinnedServerCertificate, serverTrust) = (der, nil)
         case .verified(let trust): (pinnedServerCertificate, serverTrust) = (nil, trust)
         }
-        guard let method = TLS_with_buffers_method(), let context = SSL_CTX_new(method) else {
-            throw BGBLeanTLSError.drainingErrorQueue(.setupFailed)
-        }
-        guard let pool = CRYPTO_BUFFER_POOL_new() else {
-            SSL_CTX_free(context)
-            throw BGBLeanTLSError.drainingErrorQueue(.setupFailed)
-        }
-        self.context = context
-        self.pool = pool
-        guard SSL_CTX_set_min_proto_version(context, options.minimumVersion.wireVersion) == 1,
-            SSL_CTX_set_max_proto_version(context, options.maximumVersion.wireVersion) == 1
-        else {
-            throw BGBLeanTLSError.drainingErrorQueue(.setupFailed)
-        }
-        SSL_CTX_set0_buffer_pool(context, pool)
-        _ = SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF)
-        _ = SSL_CTX_set_options(context, UInt32(SSL_OP_NO_TICKET))
+        (context, pool) = try Self.makeLeanContext(minimumVersion: options.minimumVersion, maximumVersion: options.maximumVersion)
         // Certificates arrive as CRYPTO_BUFFERs: accept any here; a pinned certificate or the
         // server trust is checked by the handler when the handshake completes, before anything is sent.
         SSL_CTX_set_custom_verify(context, SSL_VERIFY_PEER) { _, _ in ssl_verify_ok }
@@ -54,6 +38,33 @@ public final class BGBLeanTLSContext: @unchecked Sendable {
     deinit {
         SSL_CTX_free(context)
         CRYPTO_BUFFER_POOL_free(pool)
+    }
+
+    /// An `SSL_CTX` as both lean contexts (client and server) start: certificates as
+    /// `CRYPTO_BUFFER`s deduplicated by a pool, the versions given, no session cache, no tickets.
+    /// The caller frees both (its `deinit`).
+    static func makeLeanContext(
+        minimumVersion: BGBTLSOptions.Version,
+        maximumVersion: BGBTLSOptions.Version
+    ) throws -> (context: OpaquePointer, pool: OpaquePointer) {
+        guard let method = TLS_with_buffers_method(), let context = SSL_CTX_new(method) else {
+            throw BGBLeanTLSError.drainingErrorQueue(.setupFailed)
+        }
+        guard let pool = CRYPTO_BUFFER_POOL_new() else {
+            SSL_CTX_free(context)
+            throw BGBLeanTLSError.drainingErrorQueue(.setupFailed)
+        }
+        SSL_CTX_set0_buffer_pool(context, pool)
+        guard SSL_CTX_set_min_proto_version(context, minimumVersion.wireVersion) == 1,
+            SSL_CTX_set_max_proto_version(context, maximumVersion.wireVersion) == 1
+        else {
+            SSL_CTX_free(context)
+            CRYPTO_BUFFER_POOL_free(pool)
+            throw BGBLeanTLSError.drainingErrorQueue(.setupFailed)
+        }
+        _ = SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF)
+        _ = SSL_CTX_set_options(context, UInt32(SSL_OP_NO_TICKET))
+        return (context, pool)
     }
 }
 

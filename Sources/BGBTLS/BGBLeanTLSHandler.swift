@@ -2,16 +2,18 @@ internal import CNIOBoringSSL
 import NIOCore
 import NIOTLS
 
-/// A TLS client handler for fleet sessions: BoringSSL driven directly, with nothing held per
-/// connection while it is idle but BoringSSL's own state (see ``BGBLeanTLSContext``).
+/// A TLS handler for BGB sessions: BoringSSL driven directly, with nothing held per connection
+/// while it is idle but BoringSSL's own state. A client for fleet sessions (on a shared
+/// ``BGBLeanTLSContext``), or a server for the simulator's sessions (on a shared
+/// ``BGBLeanTLSServerContext``, ``init(serverContext:)``).
 ///
 /// Ciphertext moves through a BIO that reads from the buffer being delivered by `channelRead` and
 /// writes into a buffer that is handed to the channel at once, so no record-sized buffer lives
 /// between reads. Plaintext writes issued before the handshake completes wait and go out after it.
-/// `close` sends close_notify and closes TCP without waiting for the server's (TLS allows it; the
-/// SDK closes the same way). When the handshake completes it fires
-/// `TLSUserEvent.handshakeCompleted`, as `NIOSSLClientHandler` does, so the session handler above
-/// works on either.
+/// `close` sends close_notify and closes TCP without waiting for the peer's (TLS allows it; the
+/// SDK closes the same way); a close_notify received closes the connection. When the handshake
+/// completes it fires `TLSUserEvent.handshakeCompleted`, as `NIOSSLClientHandler` and
+/// `NIOSSLServerHandler` do, so the session handler above works on either.
 public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = ByteBuffer
@@ -25,12 +27,20 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
         case closed
     }
 
-    private let tlsContext: BGBLeanTLSContext
+    /// Which end of the connection this handler plays, with that end's shared context.
+    private enum Role {
+        /// `serverName`: SNI; `serverHost`: the host as dialled (a DNS name or an IP address),
+        /// what a validated certificate must name.
+        case client(BGBLeanTLSContext, serverName: String?, serverHost: String?)
+        case server(BGBLeanTLSServerContext)
+    }
+
+    private let role: Role
     private var certificateDER: [UInt8]
     private var privateKeyDER: [UInt8]
-    private let serverName: String?
-    /// The host as dialled (a DNS name or an IP address): what a validated certificate must name.
-    private let serverHost: String?
+    /// Server mode: the SHA-1 of the client's certificate (DER), once the handshake has seen it;
+    /// nil before, or when the client presented none.
+    public private(set) var peerCertificateSHA1: [UInt8]?
     private var state: State = .idle
     private var ssl: OpaquePointer?
     /// Ciphertext received but not yet consumed by BoringSSL (only between reads of a split record).
@@ -50,11 +60,21 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     ///   - privateKeyDER: its private key (DER: PKCS#1, PKCS#8 or SEC1).
     ///   - serverHostname: sent as SNI when it is a DNS name (never for an IP address).
     public init(context: BGBLeanTLSContext, certificateDER: [UInt8], privateKeyDER: [UInt8], serverHostname: String?) {
-        self.tlsContext = context
+        self.role = .client(
+            context,
+            serverName: serverHostname.flatMap { BGBTLSOptions.isIPAddress($0) ? nil : $0 },
+            serverHost: serverHostname
+        )
         self.certificateDER = certificateDER
         self.privateKeyDER = privateKeyDER
-        self.serverName = serverHostname.flatMap { BGBTLSOptions.isIPAddress($0) ? nil : $0 }
-        self.serverHost = serverHostname
+    }
+
+    /// A server-side handler on the listener's shared context: it requests the client's
+    /// certificate (``peerCertificateSHA1``) and presents the context's certificate.
+    public init(serverContext: BGBLeanTLSServerContext) {
+        self.role = .server(serverContext)
+        self.certificateDER = []
+        self.privateKeyDER = []
     }
 
     deinit {
@@ -107,21 +127,32 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func makeConnection() throws -> OpaquePointer {
-        guard let ssl = SSL_new(tlsContext.context) else { throw BGBLeanTLSError.drainingErrorQueue(.setupFailed) }
+        let sharedContext: OpaquePointer
+        switch role {
+        case .client(let context, _, _): sharedContext = context.context
+        case .server(let context): sharedContext = context.context
+        }
+        guard let ssl = SSL_new(sharedContext) else { throw BGBLeanTLSError.drainingErrorQueue(.setupFailed) }
         do {
-            try loadCredentials(into: ssl)
-            SSL_set_shed_handshake_config(ssl, 1)
-            if let serverName {
-                guard SSL_set_tlsext_host_name(ssl, serverName) == 1 else {
-                    throw BGBLeanTLSError.drainingErrorQueue(.setupFailed)
+            if case .client(_, let serverName, _) = role {
+                try loadCredentials(into: ssl)
+                if let serverName {
+                    guard SSL_set_tlsext_host_name(ssl, serverName) == 1 else {
+                        throw BGBLeanTLSError.drainingErrorQueue(.setupFailed)
+                    }
                 }
             }
+            SSL_set_shed_handshake_config(ssl, 1)
             guard let bio = BIO_new(BGBLeanTLSHandler.bioMethod) else { throw BGBLeanTLSError.drainingErrorQueue(.setupFailed) }
             BIO_set_data(bio, Unmanaged.passUnretained(self).toOpaque())
             BIO_set_init(bio, 1)
             // One reference covers both directions when rbio == wbio.
             SSL_set_bio(ssl, bio, bio)
-            SSL_set_connect_state(ssl)
+            if case .server = role {
+                SSL_set_accept_state(ssl)
+            } else {
+                SSL_set_connect_state(ssl)
+            }
             return ssl
         } catch {
             SSL_free(ssl)
@@ -194,13 +225,15 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
             return
         }
         guard result == 1, state == .handshaking else { return }
-        if let pinned = tlsContext.pinnedServerCertificate, peerLeafCertificate() != pinned {
-            fail(context: context, error: BGBLeanTLSError(.pinnedCertificateMismatch))
-            return
-        }
-        if let trust = tlsContext.serverTrust, let failure = trust.verify(chain: peerCertificates(), hostname: serverHost) {
-            fail(context: context, error: failure)
-            return
+        if case .client(let tlsContext, _, let serverHost) = role {
+            if let pinned = tlsContext.pinnedServerCertificate, peerLeafCertificate() != pinned {
+                fail(context: context, error: BGBLeanTLSError(.pinnedCertificateMismatch))
+                return
+            }
+            if let trust = tlsContext.serverTrust, let failure = trust.verify(chain: peerCertificates(), hostname: serverHost) {
+                fail(context: context, error: failure)
+                return
+            }
         }
         state = .active
         // Writes issued during the handshake go first, in order, then the handlers above learn
@@ -224,12 +257,33 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
 
     /// The server's leaf certificate (DER) after the handshake.
     private func peerLeafCertificate() -> [UInt8]? {
-        peerCertificates().first
+        guard let ssl else { return nil }
+        return Self.peerCertificates(ssl).first
     }
 
     /// The certificates the server presented (DER, leaf first) after the handshake.
     private func peerCertificates() -> [[UInt8]] {
-        guard let ssl, let chain = SSL_get0_peer_certificates(ssl) else { return [] }
+        guard let ssl else { return [] }
+        return Self.peerCertificates(ssl)
+    }
+
+    /// Server mode, called by the context's verify callback while the handshake reads the
+    /// client's Certificate: keeps the leaf's SHA-1 and asks the context's verifier, if any.
+    func verifyClientCertificate(ssl: OpaquePointer) -> Bool {
+        guard case .server(let serverContext) = role else { return false }
+        let chain = Self.peerCertificates(ssl)
+        guard let leaf = chain.first else { return false }
+        var digest = [UInt8](repeating: 0, count: Int(SHA_DIGEST_LENGTH))
+        leaf.withUnsafeBufferPointer { bytes in
+            _ = digest.withUnsafeMutableBufferPointer { SHA1(bytes.baseAddress, bytes.count, $0.baseAddress) }
+        }
+        peerCertificateSHA1 = digest
+        return serverContext.clientCertificateVerifier?(chain) ?? true
+    }
+
+    /// The certificates the peer presented (DER, leaf first).
+    private static func peerCertificates(_ ssl: OpaquePointer) -> [[UInt8]] {
+        guard let chain = SSL_get0_peer_certificates(ssl) else { return [] }
         return (0..<OPENSSL_sk_num(chain)).compactMap { position in
             guard let element = OPENSSL_sk_value(chain, position) else { return nil }
             let buffer = OpaquePointer(element)
@@ -266,7 +320,13 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
             if let failure {
                 fail(context: context, error: failure)
             } else if error == SSL_ERROR_ZERO_RETURN, state == .active {
-                // close_notify from the server: the session is over.
+                // close_notify from the peer: the session is over. A server answers with its own
+                // (as TLS asks and NIOSSL's server does: a client waiting for it sees a clean end);
+                // a client closes at once, as the SDK does.
+                if case .server = role {
+                    if SSL_shutdown(ssl) < 0 { ERR_clear_error() }
+                    writeOutbound(context: context, promise: nil, flush: true)
+                }
                 state = .closed
                 context.close(promise: nil)
             }
@@ -303,7 +363,7 @@ public final class BGBLeanTLSHandler: ChannelDuplexHandler, RemovableChannelHand
             return
         }
         if state == .active, let ssl {
-            // close_notify, then TCP close; the server's close_notify is not awaited.
+            // close_notify, then TCP close; the peer's close_notify is not awaited.
             if SSL_shutdown(ssl) < 0 { ERR_clear_error() }
             writeOutbound(context: context, promise: nil, flush: true)
         }

@@ -13,6 +13,7 @@ extension BGBTLSOptions.Version: ExpressibleByArgument {}
 extension FleetProfile.Transport: ExpressibleByArgument {}
 extension MPSimulatorConfiguration.TLSProtocolVersion: ExpressibleByArgument {}
 extension MPSimulatorConfiguration.ServerKeyType: ExpressibleByArgument {}
+extension MPSimulatorConfiguration.TLSEngine: ExpressibleByArgument {}
 extension MPSimulatorConfiguration.ClientCertificatePolicy: ExpressibleByArgument {}
 extension MPSimulatorConfiguration.IdentityCheck: ExpressibleByArgument {}
 extension MPSimulatorConfiguration.SignatureVerification: ExpressibleByArgument {}

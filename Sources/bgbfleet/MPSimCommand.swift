@@ -24,6 +24,7 @@ struct MPSimCommand: AsyncParsableCommand {
             self-signed server certificate generated once into --state-dir;
             any client certificate is accepted and its SHA-1 thumbprint is
             compared at SignIn with the registered one (--identity-check).
+            --tls-engine lean (default) or niossl picks its TLS implementation.
 
             HTTP listener (--http-port, default 80, 'disabled' to turn off):
               CCM_POST /bgb/handler.ashx?RequestType=LogIn|Continue|LogOut
@@ -86,6 +87,12 @@ struct MPSimCommand: AsyncParsableCommand {
 
     @Option(help: "The simulator's TLS key: rsa2048 (default, as an MP) or p256 (a cheaper handshake, to measure the generator).")
     var serverKey: MPSimulatorConfiguration.ServerKeyType?
+
+    @Option(help: ArgumentHelp(
+        "TLS implementation of the TLS listener: lean (default) or niossl (also nio-ssl).",
+        discussion: "lean: BoringSSL on one shared server context, a few KiB per idle session; niossl: NIOSSL, about three times the memory per idle session, for comparison. The HTTPS fallback always uses NIOSSL."
+    ))
+    var tlsEngine: MPSimulatorConfiguration.TLSEngine?
 
     @Option(help: "lenient (default): accept and count unknown SMSIDs and certificate mismatches; strict: close.")
     var identityCheck: MPSimulatorConfiguration.IdentityCheck?
@@ -197,6 +204,7 @@ struct MPSimCommand: AsyncParsableCommand {
         if let tlsMin { configuration.tlsMinimumVersion = tlsMin }
         if let tlsMax { configuration.tlsMaximumVersion = tlsMax }
         if let serverKey { configuration.serverKey = serverKey }
+        if let tlsEngine { configuration.tlsEngine = tlsEngine }
         if let clientCertificate { configuration.clientCertificate = clientCertificate }
         if let identityCheck { configuration.identityCheck = identityCheck }
         if let signatureVerification { configuration.signatureVerification = signatureVerification }
@@ -290,7 +298,7 @@ struct MPSimCommand: AsyncParsableCommand {
             }
         }
         print("mp-sim listening")
-        print("  tls    \(MPSimulator.BoundAddresses.format(addresses.tls))  (TLS \(configuration.tlsMinimumVersion.rawValue)–\(configuration.tlsMaximumVersion.rawValue), client certificate \(configuration.clientCertificate.rawValue), server key \(configuration.serverKey.rawValue))")
+        print("  tls    \(MPSimulator.BoundAddresses.format(addresses.tls))  (TLS \(configuration.tlsMinimumVersion.rawValue)–\(configuration.tlsMaximumVersion.rawValue), client certificate \(configuration.clientCertificate.rawValue), server key \(configuration.serverKey.rawValue), engine \(configuration.tlsEngine.rawValue))")
         print("  http   \(addresses.http.map { "\(MPSimulator.BoundAddresses.format($0))\(configuration.httpTLS ? " (HTTPS)" : "")" } ?? "disabled")")
         print("  admin  \(addresses.admin.map { MPSimulator.BoundAddresses.format($0) } ?? "disabled")")
         print("  server certificate SHA-1 thumbprint \(simulator.serverCertificateThumbprint ?? "?")")

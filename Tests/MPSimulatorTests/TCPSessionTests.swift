@@ -88,9 +88,12 @@ struct TCPSessionTests {
         }
     }
 
-    @Test("a TLS 1.2-only simulator refuses a TLS 1.0 client")
-    func tls12Only() async throws {
-        try await Fixture.with({ $0.tlsMinimumVersion = .tls12 }) { fixture in
+    @Test("a TLS 1.2-only simulator refuses a TLS 1.0 client", arguments: MPSimulatorConfiguration.TLSEngine.allCases)
+    func tls12Only(engine: MPSimulatorConfiguration.TLSEngine) async throws {
+        try await Fixture.with({
+            $0.tlsMinimumVersion = .tls12
+            $0.tlsEngine = engine
+        }) { fixture in
             let client = try await TestTCPClient.connect(
                 to: fixture.addresses.tls,
                 identity: try TestIdentity.p256(),

@@ -6,7 +6,7 @@ extension MPSimulatorConfiguration {
     /// Every top-level key, in documentation order.
     public static let keys: [String] = [
         "host", "tlsPort", "httpPort", "httpTLS", "adminPort", "adminHost", "tlsMinimumVersion",
-        "tlsMaximumVersion", "clientCertificate", "serverKey", "identityCheck", "signatureVerification", "approval",
+        "tlsMaximumVersion", "clientCertificate", "serverKey", "tlsEngine", "identityCheck", "signatureVerification", "approval",
         "honorProposedSMSID", "tcpIdleTimeout", "httpHold", "httpQueueLimit", "httpIdleIntervals",
         "httpMinimumIdle", "handshakeTimeout", "maximumPayloadSize", "timestampStyle", "pushThrottle", "typeMap",
         "serverID", "collections", "foreignClients", "stateDirectory", "adminBearerToken", "expectedSessions", "faults",
@@ -92,6 +92,7 @@ extension MPSimulatorConfiguration {
         tlsMaximumVersion = try container.choice("tlsMaximumVersion", default: tlsMaximumVersion)
         clientCertificate = try container.choice("clientCertificate", default: clientCertificate)
         serverKey = try container.choice("serverKey", default: serverKey)
+        tlsEngine = try container.choice("tlsEngine", default: tlsEngine)
         identityCheck = try container.choice("identityCheck", default: identityCheck)
         signatureVerification = try container.choice("signatureVerification", default: signatureVerification)
         approval = try container.choice("approval", default: approval)
@@ -161,6 +162,7 @@ extension MPSimulatorConfiguration {
         try container.encode(tlsMaximumVersion, forKey: "tlsMaximumVersion")
         try container.encode(clientCertificate, forKey: "clientCertificate")
         try container.encode(serverKey, forKey: "serverKey")
+        try container.encode(tlsEngine, forKey: "tlsEngine")
         try container.encode(identityCheck, forKey: "identityCheck")
         try container.encode(signatureVerification, forKey: "signatureVerification")
         try container.encode(approval, forKey: "approval")

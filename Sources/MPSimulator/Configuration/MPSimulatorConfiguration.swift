@@ -28,6 +28,32 @@ public struct MPSimulatorConfiguration: Sendable, Hashable, Codable {
         case p256
     }
 
+    /// Which TLS implementation the notification listener (TCP 10123) runs on. The HTTPS
+    /// fallback listener always uses NIOSSL.
+    public enum TLSEngine: Sendable, Hashable, Codable, CaseIterable, RawRepresentable {
+        /// BoringSSL driven directly on one server context shared by every session (the default:
+        /// a few KiB of TLS state per idle session).
+        case lean
+        /// NIOSSL's `NIOSSLServerHandler` (about three times the memory per idle session; for comparison).
+        case nioSSL
+
+        /// `lean` or `niossl` (as the generator's `tls.engine`); `nio-ssl` is read as `niossl`.
+        public init?(rawValue: String) {
+            switch rawValue {
+            case "lean": self = .lean
+            case "niossl", "nio-ssl": self = .nioSSL
+            default: return nil
+            }
+        }
+
+        public var rawValue: String {
+            switch self {
+            case .lean: "lean"
+            case .nioSSL: "niossl"
+            }
+        }
+    }
+
     /// Whether TLS clients must present a certificate (any certificate is accepted).
     public enum ClientCertificatePolicy: String, Sendable, Hashable, Codable, CaseIterable {
         case required
@@ -109,6 +135,8 @@ public struct MPSimulatorConfiguration: Sendable, Hashable, Codable {
     public var tlsMaximumVersion: TLSProtocolVersion = .tls13
     public var clientCertificate: ClientCertificatePolicy = .required
     public var serverKey: ServerKeyType = .rsa2048
+    /// The TLS implementation of the notification listener.
+    public var tlsEngine: TLSEngine = .lean
     public var identityCheck: IdentityCheck = .lenient
     public var signatureVerification: SignatureVerification = .log
     public var approval: Approval = .auto

@@ -24,21 +24,32 @@ struct ClientCertificatePolicy: Sendable {
 
     /// The verification callback of a `NIOSSLServerHandler`.
     var callback: NIOSSLCustomVerificationCallback {
-        let roots = self.roots
-        let core = self.core
+        let policy = self
         return { certificates, promise in
-            guard let roots else {
+            guard policy.roots != nil else {
                 promise.succeed(.certificateVerified)
                 return
             }
             let chain = certificates.compactMap { try? $0.toDERBytes() }
-            if let reason = roots.check(chain: chain, hostname: nil, purpose: .client) {
-                core.update { $0.clientCertificatesRefused[Self.shortReason(reason), default: 0] += 1 }
-                promise.succeed(.failed)
-            } else {
-                promise.succeed(.certificateVerified)
-            }
+            promise.succeed(policy.accepts(chain: chain) ? .certificateVerified : .failed)
         }
+    }
+
+    /// The verifier of the lean engine's server context: nil (any certificate) without `--client-ca`.
+    var leanVerifier: BGBLeanTLSServerContext.ClientCertificateVerifier? {
+        guard roots != nil else { return nil }
+        let policy = self
+        return { chain in policy.accepts(chain: chain) }
+    }
+
+    /// Whether `chain` (DER, leaf first) is accepted; a refusal is counted by reason.
+    func accepts(chain: [[UInt8]]) -> Bool {
+        guard let roots else { return true }
+        if let reason = roots.check(chain: chain, hostname: nil, purpose: .client) {
+            core.update { $0.clientCertificatesRefused[Self.shortReason(reason), default: 0] += 1 }
+            return false
+        }
+        return true
     }
 
     /// The reason without the CA file's name (a stable counter key).

@@ -143,18 +143,7 @@ struct ServerIdentity: Sendable {
         )
         tls.minimumTLSVersion = Self.nioVersion(configuration.tlsMinimumVersion)
         tls.maximumTLSVersion = Self.nioVersion(configuration.tlsMaximumVersion)
-        switch keyType {
-        case .rsa2048:
-            tls.cipherSuites = [
-                "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1305",
-                "ECDHE-RSA-AES256-SHA", "ECDHE-RSA-AES128-SHA", "AES256-SHA", "AES128-SHA",
-            ].joined(separator: ":")
-        case .p256:
-            tls.cipherSuites = [
-                "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305",
-                "ECDHE-ECDSA-AES256-SHA", "ECDHE-ECDSA-AES128-SHA",
-            ].joined(separator: ":")
-        }
+        tls.cipherSuites = cipherList
         switch configuration.clientCertificate {
         case _ where configuration.clientCAFile != nil: tls.certificateVerification = .noHostnameVerification
         case .required: tls.certificateVerification = .noHostnameVerification
@@ -162,6 +151,23 @@ struct ServerIdentity: Sendable {
         }
         tls.sendCANameList = false
         return tls
+    }
+
+    /// The TLS 1.0–1.2 suites offered (OpenSSL syntax): RSA suites including the TLS 1.0 CBC ones,
+    /// or their ECDSA counterparts for a P-256 key. Both TLS engines use this list.
+    var cipherList: String {
+        switch keyType {
+        case .rsa2048:
+            [
+                "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1305",
+                "ECDHE-RSA-AES256-SHA", "ECDHE-RSA-AES128-SHA", "AES256-SHA", "AES128-SHA",
+            ].joined(separator: ":")
+        case .p256:
+            [
+                "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305",
+                "ECDHE-ECDSA-AES256-SHA", "ECDHE-ECDSA-AES128-SHA",
+            ].joined(separator: ":")
+        }
     }
 
     static func nioVersion(_ version: MPSimulatorConfiguration.TLSProtocolVersion) -> TLSVersion {

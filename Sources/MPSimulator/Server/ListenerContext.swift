@@ -1,4 +1,5 @@
 import BGBProtocol
+import BGBTLS
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -8,6 +9,8 @@ import NIOSSL
 struct ListenerContext: Sendable {
     let core: SimulatorCore
     let tlsContext: NIOSSLContext
+    /// The notification listener's shared lean TLS context (``MPSimulatorConfiguration/TLSEngine/lean``).
+    let leanContext: BGBLeanTLSServerContext?
     let identity: ServerIdentity
     let simulator: MPSimulator
     let clientCertificates: ClientCertificatePolicy
@@ -21,6 +24,9 @@ struct ListenerContext: Sendable {
         self.clientCertificates = try ClientCertificatePolicy(configuration: core.configuration, core: core)
         do {
             self.tlsContext = try NIOSSLContext(configuration: identity.tlsConfiguration(core.configuration))
+            self.leanContext = core.configuration.tlsEngine == .lean
+                ? try identity.leanServerContext(core.configuration, verifier: clientCertificates.leanVerifier)
+                : nil
         } catch {
             throw MPSimulatorError.stateDirectory("the server certificate cannot be used for TLS: \(error)")
         }
@@ -91,6 +97,7 @@ struct ListenerContext: Sendable {
     func bindTLS(host: String, port: Int, group: EventLoopGroup) async throws -> Channel {
         let core = self.core
         let tlsContext = self.tlsContext
+        let leanContext = self.leanContext
         let policy = clientCertificates
         let parser = BGBFrameParser.Configuration(
             maximumPayloadSize: core.configuration.maximumPayloadSize,
@@ -106,7 +113,11 @@ struct ListenerContext: Sendable {
             do {
                 // Any client certificate is accepted (spec §2.2.3; SignIn compares thumbprints),
                 // unless --client-ca asks for a chain to the site's CA.
-                let tls = NIOSSLServerHandler(context: tlsContext, customVerificationCallback: policy.callback)
+                let tls: any ChannelHandler = if let leanContext {
+                    BGBLeanTLSHandler(serverContext: leanContext)
+                } else {
+                    NIOSSLServerHandler(context: tlsContext, customVerificationCallback: policy.callback)
+                }
                 let session = TCPSessionHandler(core: core, eventLoop: channel.eventLoop, sessionNumber: core.nextSessionNumber())
                 try channel.pipeline.syncOperations.addHandlers(
                     tls,

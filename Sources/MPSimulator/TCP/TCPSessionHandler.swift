@@ -1,5 +1,6 @@
 import BGBProtocol
 import BGBTLS
+import CCMMessaging
 import Logging
 import NIOCore
 
@@ -113,7 +114,11 @@ final class TCPSessionHandler: ChannelInboundHandler, @unchecked Sendable {
         expiry = .now() + core.configuration.tcpIdleTimeout.timeAmount
     }
 
+    /// The SHA-1 thumbprint of the client's TLS certificate, from whichever TLS engine is below.
     private func peerThumbprint(context: ChannelHandlerContext) -> String? {
+        if let lean = try? context.pipeline.syncOperations.handler(type: BGBLeanTLSHandler.self) {
+            return lean.peerCertificateSHA1.map(ReversedSignature.hex)
+        }
         guard let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate(),
             let der = try? certificate.toDERBytes()
         else { return nil }

@@ -1,4 +1,4 @@
-import BGBClient
+import BGBTLS
 import Crypto
 import Foundation
 import NIOConcurrencyHelpers
@@ -7,36 +7,9 @@ import NIOPosix
 import NIOSSL
 import NIOTLS
 import SwiftASN1
+import TestSupport
 import Testing
 import X509
-
-/// A self-signed P-256 certificate and its key, as DER (generated per test run: cheap).
-struct TLSTestIdentity {
-    let certificateDER: [UInt8]
-    let privateKeyDER: [UInt8]
-
-    init(commonName: String) throws {
-        let key = P256.Signing.PrivateKey()
-        let name = try DistinguishedName { CommonName(commonName) }
-        let now = Date()
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: Certificate.PublicKey(key.publicKey),
-            notValidBefore: now.addingTimeInterval(-3600),
-            notValidAfter: now.addingTimeInterval(3600),
-            issuer: name,
-            subject: name,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: Certificate.Extensions {},
-            issuerPrivateKey: Certificate.PrivateKey(key)
-        )
-        var serializer = DER.Serializer()
-        try serializer.serialize(certificate)
-        certificateDER = serializer.serializedBytes
-        privateKeyDER = Array(key.derRepresentation)
-    }
-}
 
 /// What the loopback TLS server saw: the client's certificate, the bytes, and how TLS ended.
 final class ServerRecord: @unchecked Sendable {
@@ -91,59 +64,6 @@ final class EchoRecordingHandler: ChannelInboundHandler, @unchecked Sendable {
     /// promise anyway (a second completion is ignored), or it leaks (a fatal error in debug builds).
     func handlerRemoved(context: ChannelHandlerContext) {
         record.closed.succeed()
-    }
-}
-
-/// Collects what the client side of the pipeline sees above the lean TLS handler.
-final class ClientProbe: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    private let lock = NIOLock()
-    private var _received: [UInt8] = []
-    private var _errors: [Error] = []
-    let handshake: EventLoopPromise<Void>
-    let inactive: EventLoopPromise<Void>
-    let expectedBytes: Int
-    let receivedAll: EventLoopPromise<Void>
-    /// Close the channel from inside the first channelRead (as a session does on Disconnect).
-    let closeOnFirstRead: Bool
-
-    init(eventLoop: EventLoop, expectedBytes: Int, closeOnFirstRead: Bool = false) {
-        handshake = eventLoop.makePromise()
-        inactive = eventLoop.makePromise()
-        receivedAll = eventLoop.makePromise()
-        self.expectedBytes = expectedBytes
-        self.closeOnFirstRead = closeOnFirstRead
-    }
-
-    var received: [UInt8] { lock.withLock { _received } }
-    var errors: [Error] { lock.withLock { _errors } }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .handshakeCompleted = event as? TLSUserEvent { handshake.succeed() }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let count = lock.withLock {
-            _received += unwrapInboundIn(data).readableBytesView
-            return _received.count
-        }
-        if count >= expectedBytes { receivedAll.succeed() }
-        if closeOnFirstRead { context.close(promise: nil) }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        lock.withLock { _errors.append(error) }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        handshake.fail(ChannelError.ioOnClosedChannel)
-        receivedAll.fail(ChannelError.ioOnClosedChannel)
-        inactive.succeed()
-    }
-
-    /// The same when the channel is torn down without channelInactive (later completions are ignored).
-    func handlerRemoved(context: ChannelHandlerContext) {
-        channelInactive(context: context)
     }
 }
 
