@@ -14,7 +14,11 @@ struct ContainerEntrypointTests {
         var output: String
     }
 
-    static func sh(_ arguments: [String], environment: [String: String], directory: URL) throws -> Outcome {
+    static func sh(_ arguments: [String], environment: [String: String], directory: URL) async throws -> Outcome {
+        try await offPool { try shBlocking(arguments, environment: environment, directory: directory) }
+    }
+
+    static func shBlocking(_ arguments: [String], environment: [String: String], directory: URL) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = arguments
@@ -59,16 +63,16 @@ struct ContainerEntrypointTests {
         let bare = try Self.bareDirectory()
         defer { try? FileManager.default.removeItem(at: bare) }
         let environment = ["BGBFLEET_BINARY": bare.appendingPathComponent("bgbfleet").path, "HOME": bare.path]
-        let version = try Self.sh(["bgbfleet-entrypoint", "--version"], environment: environment, directory: bare)
+        let version = try await Self.sh(["bgbfleet-entrypoint", "--version"], environment: environment, directory: bare)
         #expect(version.status == 0, "\(version.output)")
         #expect(version.output.contains("0.1.0"))
-        let generate = try Self.sh(
+        let generate = try await Self.sh(
             ["bgbfleet-entrypoint", "identities", "generate", "--count", "2", "--key", "p256", "--out", "pool"],
             environment: environment, directory: bare
         )
         #expect(generate.status == 0, "\(generate.output)")
         #expect(FileManager.default.fileExists(atPath: bare.appendingPathComponent("pool/manifest.json").path))
-        let bad = try Self.sh(["bgbfleet-entrypoint", "run", "--sessions", "0"], environment: environment, directory: bare)
+        let bad = try await Self.sh(["bgbfleet-entrypoint", "run", "--sessions", "0"], environment: environment, directory: bare)
         #expect(bad.status == 2, "the binary's exit status is the container's")
     }
 
@@ -76,10 +80,10 @@ struct ContainerEntrypointTests {
     func raisesTheFileLimit() async throws {
         let bare = try Self.bareDirectory()
         defer { try? FileManager.default.removeItem(at: bare) }
-        let hard = try Self.sh(["-c", "ulimit -H -n"], environment: [:], directory: bare).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let hard = try await Self.sh(["-c", "ulimit -H -n"], environment: [:], directory: bare).output.trimmingCharacters(in: .whitespacesAndNewlines)
         try #require(hard != "256", "the hard limit must be above the soft limit this test sets")
         // A shell started at a soft limit of 256 runs the entrypoint, whose "binary" prints the soft limit.
-        let result = try Self.sh(
+        let result = try await Self.sh(
             ["-c", "ulimit -S -n 256 && exec sh bgbfleet-entrypoint -c 'ulimit -S -n'"],
             environment: ["BGBFLEET_BINARY": "/bin/sh"], directory: bare
         )
@@ -141,7 +145,15 @@ struct ContainerEntrypointTests {
         /// Waits up to `timeout` for the exit (a hang is killed, so it fails the test instead of
         /// stalling the suite): the exit status (nil when it had to be killed), the output, the
         /// seconds waited.
-        func finish(timeout: TimeInterval) -> (status: Int32?, output: String, seconds: Double) {
+        func finish(timeout: TimeInterval) async -> (status: Int32?, output: String, seconds: Double) {
+            let started = Date()
+            while isRunning, Date().timeIntervalSince(started) < timeout { try? await Task.sleep(for: .milliseconds(20)) }
+            var result = finishBlocking(timeout: 0)
+            result.seconds = Date().timeIntervalSince(started)
+            return result
+        }
+
+        func finishBlocking(timeout: TimeInterval) -> (status: Int32?, output: String, seconds: Double) {
             let started = Date()
             while isRunning, Date().timeIntervalSince(started) < timeout { usleep(20_000) }
             var hung = false
@@ -168,11 +180,11 @@ struct ContainerEntrypointTests {
                                 environment: environment, directory: bare)
         // The "binary" has written its report and exited; the script still waits for the fetch.
         let deadline = Date().addingTimeInterval(20)
-        while !FileManager.default.fileExists(atPath: reports.appendingPathComponent("summary.txt").path), Date() < deadline { usleep(20_000) }
-        usleep(1_500_000)
+        while !FileManager.default.fileExists(atPath: reports.appendingPathComponent("summary.txt").path), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(1500))
         #expect(script.isRunning, "the script must wait for the report to be fetched")
         FileManager.default.createFile(atPath: reports.appendingPathComponent(".fetched").path, contents: nil)
-        let result = script.finish(timeout: 20)
+        let result = await script.finish(timeout: 20)
         #expect(result.status == 3, "the binary's status is the container's: \(result.output)")
         #expect(result.output.contains("bgbfleet exited with status 3; waiting up to 60s for the report"))
     }
@@ -182,11 +194,11 @@ struct ContainerEntrypointTests {
         let bare = try Self.bareDirectory()
         defer { try? FileManager.default.removeItem(at: bare) }
         let environment = ["BGBFLEET_BINARY": "/bin/sh", "BGBFLEET_WAIT_FOR_FETCH": "2", "BGBFLEET_REPORT_DIR": bare.path]
-        let result = try Script(["bgbfleet-entrypoint", "-c", "exit 0"], environment: environment, directory: bare).finish(timeout: 30)
+        let result = try await Script(["bgbfleet-entrypoint", "-c", "exit 0"], environment: environment, directory: bare).finish(timeout: 30)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.seconds >= 1.9, "waited \(result.seconds) s")
 
-        let bad = try Self.sh(["bgbfleet-entrypoint", "-c", "exit 0"],
+        let bad = try await Self.sh(["bgbfleet-entrypoint", "-c", "exit 0"],
                               environment: ["BGBFLEET_BINARY": "/bin/sh", "BGBFLEET_WAIT_FOR_FETCH": "soon"], directory: bare)
         #expect(bad.status == 2)
         #expect(bad.output.contains("BGBFLEET_WAIT_FOR_FETCH=soon: not a number of seconds"))
@@ -204,9 +216,9 @@ struct ContainerEntrypointTests {
             environment: environment, directory: bare
         )
         let deadline = Date().addingTimeInterval(20)
-        while !FileManager.default.fileExists(atPath: ready.path), Date() < deadline { usleep(20_000) }
+        while !FileManager.default.fileExists(atPath: ready.path), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         script.signal(SIGTERM)
-        let result = script.finish(timeout: 20)
+        let result = await script.finish(timeout: 20)
         #expect(result.status == 143, "\(result.output)")
         #expect(result.seconds < 15, "the binary stopped on the forwarded signal (\(result.seconds) s)")
     }

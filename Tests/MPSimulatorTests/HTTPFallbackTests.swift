@@ -173,12 +173,12 @@ struct HTTPFallbackTests {
     @Test("an HTTP session without Continues expires")
     func idleExpiry() async throws {
         // Long enough that LogIn → SignIn fits on a loaded CI machine, short enough to wait out.
-        try await Fixture.with({ $0.httpMinimumIdle = .seconds(1) }) { fixture in
+        try await Fixture.with({ $0.httpMinimumIdle = .seconds(3) }) { fixture in
             var bgb = HTTPBGB(identity: try TestIdentity.p256(), address: fixture.addresses.http!)
             bgb.keepAliveInterval = 0
             let client = try await fixture.connectHTTP()
             let id = try await bgb.signIn(on: client)
-            #expect(await eventually(timeout: .seconds(10)) { fixture.simulator.counters().httpSessionsExpired == 1 })
+            #expect(await eventually(timeout: .seconds(15)) { fixture.simulator.counters().httpSessionsExpired == 1 })
             #expect(fixture.simulator.counters().sessionsOnlineHTTP == 0)
             #expect(try await bgb.send(bgb.keepAliveMessage(), sessionID: id, on: client).status == 990)
             await client.close()
