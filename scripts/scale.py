@@ -155,7 +155,8 @@ def main():
     def signed_in():
         try:
             text = urllib.request.urlopen("http://127.0.0.1:20464/metrics", timeout=5).read().decode()
-            match = re.search(r'bgbfleet_sessions\{state="signed_in"\} ([0-9.e+]+)', text)
+            # The labels (state, mp, run_id, worker) come in any order.
+            match = re.search(r'bgbfleet_sessions\{[^}]*state="signed_in"[^}]*\} ([0-9.e+]+)', text)
             return int(float(match.group(1))) if match else 0
         except OSError:
             return 0
