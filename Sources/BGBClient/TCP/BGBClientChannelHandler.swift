@@ -8,8 +8,9 @@ import NIOTLS
 /// Pipeline: `BGBLeanTLSHandler` (or `NIOSSLClientHandler`) `→ this`: it splits the TLS plaintext
 /// into frames itself (``BGBFrameParser``; a `ByteToMessageHandler` in between would cost a
 /// pipeline hop and a handler per session on every push). It sends SignIn when the TLS handshake
-/// completes, runs the keep-alive timer as one scheduled task, hands pushes to its delegate and
-/// writes Responses. No task and no thread per session.
+/// completes, keeps its keep-alive deadline in its loop's ``BGBKeepAliveTimers`` (one heap per
+/// loop, also polled from every session's reads, so a burst of pushes does not hold keep-alives
+/// back), hands pushes to its delegate and writes Responses. No task and no thread per session.
 public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChannelHandler, BGBSession {
     public typealias InboundIn = ByteBuffer
     public typealias OutboundOut = ByteBuffer
@@ -20,7 +21,10 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
     /// breaks the cycle with a delegate that holds the handler.
     public var delegate: BGBSessionDelegate?
     private var context: ChannelHandlerContext?
-    private var keepAliveTimer: Scheduled<Void>?
+    /// The loop's keep-alive timers (given, or this handler's own once added to a pipeline).
+    private var keepAliveTimers: BGBKeepAliveTimers?
+    /// This handler's slot in `keepAliveTimers`' heap; -1 when no keep-alive is scheduled.
+    var keepAliveSlot = -1
     private var signInTimer: Scheduled<Void>?
     private var closeReason: BGBCloseReason?
     /// Whether to send SignIn on `channelActive` (plain TCP, tests) instead of after the TLS handshake.
@@ -43,13 +47,17 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
     ///     after TCP connected (a server that accepts but never answers must not hold a session forever).
     ///   - framing: the frame parser's limits and anomaly policy; the default (`.tolerant`) delivers
     ///     zero-length frames and unknown channels to be counted (spec §2.6.2, §2.6.4).
+    ///   - keepAliveTimers: the keep-alive timers shared by the sessions of the channel's event loop
+    ///     (must be that loop's); nil: the handler keeps its own.
     public init(
         configuration: BGBSessionConfiguration,
         delegate: BGBSessionDelegate?,
         signInOnActive: Bool = false,
         handshakeTimeout: TimeAmount = .seconds(30),
-        framing: BGBFrameParser.Configuration = .tolerant
+        framing: BGBFrameParser.Configuration = .tolerant,
+        keepAliveTimers: BGBKeepAliveTimers? = nil
     ) {
+        self.keepAliveTimers = keepAliveTimers
         self.stateMachine = BGBSessionStateMachine(configuration: configuration)
         self.delegate = delegate
         self.signInOnActive = signInOnActive
@@ -60,6 +68,11 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         allocator = context.channel.allocator
+        if let keepAliveTimers {
+            precondition(keepAliveTimers.eventLoop === context.eventLoop, "keep-alive timers of another event loop")
+        } else {
+            keepAliveTimers = BGBKeepAliveTimers(eventLoop: context.eventLoop)
+        }
         if context.channel.isActive {
             if signInOnActive { start(context: context) } else { armHandshakeTimer(context: context) }
         }
@@ -130,6 +143,8 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
         if buffer.readableBytes > 0, !stateMachine.isClosed {
             partialFrame = buffer
         }
+        // Keep-alives of this loop's sessions that fell due while the loop reads a burst.
+        keepAliveTimers?.readArrived()
     }
 
     private func received(_ frame: BGBFrame) {
@@ -206,10 +221,7 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
                 }
                 needsFlush = true
             case .scheduleKeepAlive(let at):
-                keepAliveTimer?.cancel()
-                keepAliveTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(at)) {
-                    self.keepAliveFired()
-                }
+                keepAliveTimers?.schedule(self, at: at)
             case .scheduleSignInTimeout(let at):
                 signInTimer?.cancel()
                 signInTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(at)) {
@@ -242,8 +254,8 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
     /// The loop's clock (virtual on an EmbeddedEventLoop, so tests can drive the timers).
     private var now: UInt64 { (context?.eventLoop.now ?? .now()).uptimeNanoseconds }
 
-    private func keepAliveFired() {
-        keepAliveTimer = nil
+    /// The keep-alive deadline passed (called by ``BGBKeepAliveTimers``, which has unscheduled it).
+    func keepAliveFired() {
         perform(
             stateMachine.keepAliveTimerFired(
                 nowNanoseconds: self.now,
@@ -265,8 +277,7 @@ public final class BGBClientChannelHandler: ChannelInboundHandler, RemovableChan
     private func cancelTimers() {
         handshakeTimer?.cancel()
         handshakeTimer = nil
-        keepAliveTimer?.cancel()
-        keepAliveTimer = nil
+        keepAliveTimers?.cancel(self)
         signInTimer?.cancel()
         signInTimer = nil
     }
