@@ -131,6 +131,24 @@ struct EngineEndToEndTests {
         #expect(pushes.map(\.taskType) == ["1"])
     }
 
+    @Test("with one handshake in flight at a time, a ramp due at once still signs every session in, late and in order")
+    func handshakeBound() async throws {
+        let fixture = try await Self.startSimulator(sessions: 30)
+        var profile = FleetProfile()
+        profile.sessions = 30
+        profile.arrival = .rate(3_000)  // all due within 10 ms
+        profile.duration = 4_000_000_000
+        profile.maxHandshakes = 1  // one per event loop
+        profile.triggers = [FleetProfile.Trigger(at: 3_000_000_000, type: 8)]
+        let summary = try await Self.engine(profile, fixture).run()
+        try await fixture.simulator.shutdown()
+
+        #expect(summary.peakSignedIn == 30, "the gate's wake-ups restart the ramp until every session is in")
+        #expect(summary[.startLate].count == 30)
+        #expect(summary.counters.errorsTotal == 0)
+        #expect(summary.counters[.responsesSent] == 30)
+    }
+
     @Test("after the simulator restarts its listeners every session comes back and is reached by a push")
     func reconnectAfterRestart() async throws {
         let fixture = try await Self.startSimulator(sessions: 30)

@@ -160,10 +160,13 @@ public final class FleetEngine: Sendable {
         } else {
             runStart = NIODeadline.now().uptimeNanoseconds + 50_000_000
         }
+        // The bound on handshakes in flight, shared out over the loops.
+        let handshakeLimit = context.maxHandshakes.map { $0 == 0 ? 0 : max(1, ($0 + loops.count - 1) / loops.count) }
+            ?? FleetProfile.defaultHandshakesPerLoop
         for (loopIndex, (loop, entries)) in zip(loops, entriesByLoop).enumerated() {
             let counterShard = loopIndex % context.metrics.counters.shards
             let (shard, probe) = try await loop.submit {
-                let shard = LoopShard(eventLoop: loop, shared: context, entries: entries, counterShard: counterShard)
+                let shard = LoopShard(eventLoop: loop, shared: context, entries: entries, counterShard: counterShard, handshakeLimit: handshakeLimit)
                 shard.start(runStart: runStart)
                 let probe = LoopLagProbe(eventLoop: loop, metrics: context.metrics)
                 probe.start()
@@ -212,6 +215,7 @@ public final class FleetEngine: Sendable {
             // The interval reporter and the clock run here, in the run's own task.
             var previous = self.metrics.counters.snapshot()
             var tick = 1
+            var handshakesSinceTrim = false
             while !self.stopRequested.load(ordering: .relaxed) {
                 let deadline = startDate.addingTimeInterval(Double(tick))
                 let wait = deadline.timeIntervalSinceNow
@@ -229,8 +233,15 @@ public final class FleetEngine: Sendable {
                 self.options.liveView?(line, false)
                 previous = interval.counters
                 if let onTick = self.options.onTick { await onTick(elapsed) }
-                // Every 10 s, and once the ramp is over, return the handshakes' freed memory.
-                if tick % 10 == 0 || tick == Int(rampSeconds.rounded(.up)) + 2 { MemoryTrimmer.trim() }
+                // Every 10 s, and once the ramp is over, return the handshakes' freed memory — only
+                // when handshakes ran since the last trim: a trim walks the whole heap and hands
+                // back pages the next burst of pushes faults in again, so a fleet that only holds
+                // and answers pushes is not trimmed.
+                if interval.counters[state: .connecting] + interval.counters[state: .tls] > 0 { handshakesSinceTrim = true }
+                if handshakesSinceTrim, tick % 10 == 0 || tick == Int(rampSeconds.rounded(.up)) + 2 {
+                    MemoryTrimmer.trim()
+                    handshakesSinceTrim = false
+                }
                 if elapsed >= durationSeconds {
                     reachedDuration = true
                     break

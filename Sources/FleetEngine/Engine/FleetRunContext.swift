@@ -19,6 +19,8 @@ final class FleetRunContext: Sendable {
     let keepAliveSpread: Bool
     /// The SignInConfirm wait; when it ends the session fails (`signin_timeout`) and reconnects.
     let signInTimeout: UInt64
+    /// The bound on handshakes in flight per process (0: none; nil: the default per loop).
+    let maxHandshakes: Int?
     let clientVersion: ClientVersion
     let timestamps: BGBTimestampStyle
     let responder: Responder
@@ -66,6 +68,7 @@ final class FleetRunContext: Sendable {
         self.keepAliveInterval = profile.keepAlive
         self.keepAliveSpread = profile.keepAliveSpread
         self.signInTimeout = profile.signInTimeout
+        self.maxHandshakes = profile.maxHandshakes
         do {
             self.clientVersion = try ClientVersion(profile.clientVersion)
         } catch {

@@ -7,7 +7,7 @@ extension FleetProfile {
     /// The top-level keys a profile may hold.
     public static let topLevelKeys = [
         "mp", "port", "http-port", "http-scheme", "transport", "tls", "sessions", "rate", "ramp", "duration", "keepalive",
-        "keepalive-spread", "signin-timeout", "identities", "source-addresses", "processes", "client-version", "timestamps",
+        "keepalive-spread", "signin-timeout", "max-handshakes", "identities", "source-addresses", "processes", "client-version", "timestamps",
         "responder", "reconnect", "triggers", "trigger-url", "trigger-auth", "trigger-command", "trigger-command-timeout", "trigger-tls",
         "mp-online-poll", "thresholds", "output", "simulator",
     ]
@@ -87,6 +87,7 @@ extension FleetProfile {
             }
             self.signInTimeout = timeout
         }
+        if let bound = try reader.int("max-handshakes", in: 0...1_000_000) { self.maxHandshakes = bound }
         if let identities = try reader.string("identities") { self.identities = identities }
         if let ranges = try reader.stringList("source-addresses") {
             self.sourceAddresses = try ranges.map { (text) throws(FleetConfigurationError) in try SourceAddressRange(text) }

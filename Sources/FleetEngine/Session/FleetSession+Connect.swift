@@ -53,8 +53,13 @@ extension FleetSession {
         let endpoint = endpoint(address: shared.target.tcpAddress)
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         let handlerBox = NIOLoopBound(BoxedHandler(), eventLoop: eventLoop)
+        let keepAliveTimers = keepAliveTimers.map { NIOLoopBound($0, eventLoop: eventLoop) }
         BGBConnector.connect(on: eventLoop, to: endpoint, tls: tls) {
-            let handler = BGBClientChannelHandler(configuration: configuration, delegate: loopBound.value)
+            let handler = BGBClientChannelHandler(
+                configuration: configuration,
+                delegate: loopBound.value,
+                keepAliveTimers: keepAliveTimers?.value
+            )
             handlerBox.value.handler = handler
             return handler
         }.assumeIsolated().whenComplete { result in

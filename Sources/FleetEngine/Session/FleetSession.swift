@@ -21,6 +21,10 @@ final class FleetSession {
     let eventLoop: EventLoop
     /// This session's event loop's block of the run's counters (``FleetCounters``).
     let counterShard: Int
+    /// The keep-alive timers of this session's event loop, shared with its other sessions.
+    let keepAliveTimers: BGBKeepAliveTimers?
+    /// The bound on this loop's handshakes in flight, told of every state change.
+    let handshakes: HandshakeGate?
     var random: FleetRandom
     var machine: FleetSessionStateMachine
 
@@ -41,8 +45,11 @@ final class FleetSession {
     /// Pushes received and not answered yet, for `response` and `e2e` timing.
     var unanswered = UnansweredPushes()
 
-    init(entry: FleetPlan.Entry, shared: FleetRunContext, eventLoop: EventLoop, counterShard: Int) {
+    init(entry: FleetPlan.Entry, shared: FleetRunContext, eventLoop: EventLoop, counterShard: Int,
+         keepAliveTimers: BGBKeepAliveTimers? = nil, handshakes: HandshakeGate? = nil) {
         self.index = entry.index
+        self.keepAliveTimers = keepAliveTimers
+        self.handshakes = handshakes
         self.entry = entry
         self.shared = shared
         self.eventLoop = eventLoop
@@ -85,6 +92,7 @@ final class FleetSession {
         switch action {
         case .move(let from, let to):
             counters.transition(from: from, to: to, shard: counterShard)
+            handshakes?.moved(from: from, to: to)
         case .connect(let transport, let scheduledAt):
             attemptStartedAt = scheduledAt
             switch transport {

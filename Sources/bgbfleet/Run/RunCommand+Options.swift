@@ -16,6 +16,16 @@ struct RunSessionOptions: ParsableArguments {
     )
     var signInTimeout: String?
 
+    @Option(
+        help: """
+            The most sessions between connect and sign-in at once, per process (default 256 per \
+            core; 0: no bound; profile key max-handshakes). A session due while the bound is \
+            reached starts when a handshake ends, and its lateness is reported (start_late): asked \
+            for more than it can do, the generator does the most it can instead of timing out.
+            """
+    )
+    var maxHandshakes: Int?
+
     @Option(help: "Log level of the diagnostic log on stderr (the embedded simulator's and the engine's).")
     var logLevel: Logger.Level = .warning
 
@@ -29,6 +39,12 @@ struct RunSessionOptions: ParsableArguments {
                 throw CommandFailure.badInput("--signin-timeout \(signInTimeout): must be 1s…1h")
             }
             profile.signInTimeout = value
+        }
+        if let maxHandshakes {
+            guard (0...1_000_000).contains(maxHandshakes) else {
+                throw CommandFailure.badInput("--max-handshakes \(maxHandshakes): must be 0 (no bound) … 1000000")
+            }
+            profile.maxHandshakes = maxHandshakes
         }
     }
 }
