@@ -62,6 +62,14 @@ struct HardeningCLITests {
         let flag = try await CLITests.run(["run", "--profile", profile.path, "--identities", pool, "--dry-run", "--processes", "1"])
         #expect(flag.status == 0, "\(flag.stderr)")
         #expect(!flag.stdout.contains("shard 2/"))
+        // auto: as few as the file limit allows (three sessions fit one process anywhere).
+        let auto = try await CLITests.run(["run", "--profile", profile.path, "--identities", pool, "--dry-run", "--processes", "auto"])
+        #expect(auto.status == 0, "\(auto.stderr)")
+        #expect(auto.stderr.contains("--processes auto: 1 process (open-file limit"), "\(auto.stderr)")
+        #expect(!auto.stdout.contains("shard 2/"))
+        let bad = try await CLITests.run(["run", "--processes", "many"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("many"))
     }
 
     @Test("the pool flag is --identities everywhere; --out still works")

@@ -72,6 +72,26 @@ struct PlanTests {
         #expect(samples[2000] > 900_000 && samples[2000] < 1_100_000)
     }
 
+    @Test("--processes auto: the fewest processes the file limit allows, both ends counted when the simulator is embedded")
+    func processesNeeded() {
+        // 20,000 files, 64 for the process itself: 19,936 sockets.
+        #expect(Preflight.sessionsPerProcess(embedded: false, fileLimit: 20_000) == 19_936)
+        #expect(Preflight.sessionsPerProcess(embedded: true, fileLimit: 20_000) == 9_968)
+        #expect(Preflight.sessionsPerProcess(embedded: false, fileLimit: 20_000, connectionsPerSession: 2) == 9_968)
+        #expect(Preflight.processesNeeded(sessions: 19_936, embedded: false, fileLimit: 20_000) == 1)
+        #expect(Preflight.processesNeeded(sessions: 19_937, embedded: false, fileLimit: 20_000) == 2)
+        #expect(Preflight.processesNeeded(sessions: 200_000, embedded: true, fileLimit: 20_000) == 21)
+        #expect(Preflight.processesNeeded(sessions: 1_000_000, embedded: false, fileLimit: 20_000) == 51)
+        #expect(Preflight.processesNeeded(sessions: 1, embedded: true, fileLimit: 10) == 1)
+        // Whatever it says fits the check.
+        for sessions in [1, 9_968, 9_969, 123_457, 200_000] {
+            let processes = Preflight.processesNeeded(sessions: sessions, embedded: true, fileLimit: 20_000)
+            #expect(throws: Never.self) {
+                try Preflight.check(sessions: sessions, processes: processes, sessionsPerSourceAddress: 1, embedded: true, identities: nil, fileLimit: 20_000)
+            }
+        }
+    }
+
     @Test("preflight refuses what the file limit or the port range cannot hold, with the numbers")
     func preflight() throws {
         do {

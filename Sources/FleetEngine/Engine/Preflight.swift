@@ -16,6 +16,19 @@ public enum Preflight {
         return 32768...60999
     }
 
+    /// The most sessions one process holds within `fileLimit` open files (`embedded`: the
+    /// simulator in the same process holds the other end of each connection).
+    public static func sessionsPerProcess(embedded: Bool, fileLimit: Int, connectionsPerSession: Int = 1) -> Int {
+        max(1, (fileLimit - overheadFiles) / (connectionsPerSession * (embedded ? 2 : 1)))
+    }
+
+    /// The fewest processes that hold `sessions` within `fileLimit` open files each
+    /// (`run --processes auto`).
+    public static func processesNeeded(sessions: Int, embedded: Bool, fileLimit: Int, connectionsPerSession: Int = 1) -> Int {
+        let perProcess = sessionsPerProcess(embedded: embedded, fileLimit: fileLimit, connectionsPerSession: connectionsPerSession)
+        return max(1, (sessions + perProcess - 1) / perProcess)
+    }
+
     /// What the plan needs, checked against the limits.
     public struct Report: Sendable {
         public var fileLimit: Int
@@ -40,8 +53,8 @@ public enum Preflight {
         let socketsPerSession = connectionsPerSession * (embedded ? 2 : 1)
         let filesNeeded = perProcess * socketsPerSession + overheadFiles
         if filesNeeded > fileLimit {
-            let maxHere = (fileLimit - overheadFiles) / socketsPerSession
-            var advice = "use --processes \(max(2, (sessions + maxHere - 1) / max(1, maxHere)))"
+            let needed = processesNeeded(sessions: sessions, embedded: embedded, fileLimit: fileLimit, connectionsPerSession: connectionsPerSession)
+            var advice = "use --processes \(max(2, needed)) (or --processes auto)"
             if embedded {
                 advice += ", or run `bgbfleet mp-sim` as its own process and pass --mp 127.0.0.1 (the embedded simulator holds the other end of every session)"
             }

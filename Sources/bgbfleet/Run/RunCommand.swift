@@ -97,8 +97,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Serve live counters and latency quantiles as Prometheus metrics on ADDR:PORT (GET /metrics).")
     var prometheus: String?
 
-    @Option(help: "Run the plan as N worker processes on this host (identities and source addresses split), coordinated as a multi-host run is, with one merged live view and report: how one machine gets past its per-process file limit. Without --mp every process runs its own embedded simulator.")
-    var processes: Int?
+    @Option(help: ArgumentHelp("Run the plan as N worker processes on this host (identities and source addresses split), coordinated as a multi-host run is, with one merged live view and report: how one machine gets past its per-process file limit. auto: as few as the open-file limit allows. Without --mp every process runs its own embedded simulator.", valueName: "n|auto"))
+    var processes: ProcessCount?
 
     @OptionGroup(title: "Security")
     var security: RunSecurityOptions
@@ -153,9 +153,8 @@ struct RunCommand: AsyncParsableCommand {
         try Self.checkTriggerSafety(profile: profile, allowSiteWide: site.allowSiteWideTriggers)
 
         let shardSpec = try shardSpec()
-        if let processes, processes < 1 || processes > 64 {
-            throw CommandFailure.badInput("--processes \(processes): must be 1…64")
-        }
+        let fileLimit = OpenFileLimit.raise()?.soft ?? 1024
+        let processes = try resolvedProcesses(profile: profile, fileLimit: fileLimit, announce: link == nil && shardSpec == nil)
         // Every flag is checked before anything starts (the pool, the simulator, a socket).
         if let prometheus {
             guard let (host, port) = PrometheusServer.parse(prometheus) else {
@@ -173,7 +172,6 @@ struct RunCommand: AsyncParsableCommand {
         profile.processes = processCount
 
         // Preflight before anything connects.
-        let fileLimit = OpenFileLimit.raise()?.soft ?? 1024
         let plan = FleetPlan(
             sessionCount: profile.sessions,
             arrival: profile.arrival,
