@@ -15,7 +15,7 @@ import argparse, json, os, re, signal, subprocess, sys, threading, time, urllib.
 
 TARGETS = {
     "sessions": 19000, "rss_per_session_kib": 16, "signins_per_s": 1000, "all_answered_s": 3.0,
-    "cpu_per_push_us": 20, "response_p99_ms": 1.0, "keepalive_late_p99_ms": 50,
+    "cpu_per_push_us": 20, "response_p99_ms": 1.0, "keepalive_late_p99_ms": 50, "sim_rss_per_session_kib": 12,
 }
 
 
@@ -34,6 +34,34 @@ def proc_sample(pid):
         return rss, user + system, user, system
     except (OSError, AttributeError):
         return None, None, None, None
+
+
+def minor_faults(pid):
+    """Minor page faults of a process so far (/proc/PID/stat minflt)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[7])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def thread_sample(pid):
+    """(cpu_seconds, context_switches) of a process, summed over its threads: CPU from
+    /proc/PID/task/*/schedstat (nanoseconds, where /proc/PID/stat counts 10 ms ticks), switches
+    voluntary + involuntary (a loop thread that sleeps in epoll_wait between batches switches)."""
+    cpu, switches = 0, 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                    cpu += int(f.read().split()[0])
+                with open(f"/proc/{pid}/task/{task}/status") as f:
+                    switches += sum(int(n) for n in re.findall(r"ctxt_switches:\s+(\d+)", f.read()))
+            except OSError:
+                pass
+    except OSError:
+        return None, None
+    return cpu / 1e9, switches
 
 
 def http_json(url, body=None, timeout=30):
@@ -104,6 +132,8 @@ def main():
     parser.add_argument("--tls-port", type=int, default=20123)
     parser.add_argument("--admin-port", type=int, default=20080)
     parser.add_argument("--source-address", default="127.0.0.1-127.0.0.4")
+    parser.add_argument("--generator-arg", action="append", default=[],
+                        help="one more argument for `bgbfleet run` (repeatable), e.g. --generator-arg=--max-handshakes=0")
     args = parser.parse_args()
 
     binary = os.path.abspath(args.binary)
@@ -122,6 +152,7 @@ def main():
     if not wait_for(lambda: _try(lambda: http_json(f"{admin}/Simulator/server")), 30):
         sim.kill()
         sys.exit("the simulator did not start; see mp-sim.log")
+    sim_base = proc_sample(sim.pid)
 
     ramp = args.sessions / args.rate
     rate_phase = args.rate_seconds + 2 if args.push_rate else 0
@@ -133,7 +164,7 @@ def main():
          "--rate", str(args.rate), "--duration", f"{duration:.0f}s", "--keepalive", args.keepalive,
          "--identities", pool, "--output", os.path.join(args.output, "generator"), "--source-address",
          args.source_address, "--trigger-url", admin, "--quiet", "--prometheus", "127.0.0.1:20464",
-         "--profile", _profile(args)],
+         "--profile", _profile(args)] + args.generator_arg,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
     started = threading.Event()
@@ -168,15 +199,16 @@ def main():
     time.sleep(min(args.hold, 5))
     idle = proc_sample(generator.pid)
     sim_idle = proc_sample(sim.pid)
-    idle_t0, idle_cpu0 = time.monotonic(), idle[1]
+    idle_t0, idle_cpu0 = time.monotonic(), thread_sample(generator.pid)[0]
     time.sleep(max(0, args.hold - 5))
-    idle_rate = (proc_sample(generator.pid)[1] - idle_cpu0) / max(0.1, time.monotonic() - idle_t0)
+    idle_rate = (thread_sample(generator.pid)[0] - idle_cpu0) / max(0.1, time.monotonic() - idle_t0)
 
     bursts = []
     pushes_from = time.time()
     for _ in range(args.bursts):
         before = proc_sample(generator.pid)
-        cpu0, t0 = before[1], time.monotonic()
+        (cpu0, switches0), t0 = thread_sample(generator.pid), time.monotonic()
+        faults0 = minor_faults(generator.pid)
         op = http_json(f"{admin}/AdminService/wmi/SMS_ClientOperation.InitiateClientOperation",
                        {"Type": 8, "TargetCollectionID": "SMS00001"})["OperationID"]
 
@@ -190,13 +222,16 @@ def main():
         sample = proc_sample(generator.pid)
         if sample[1] is None:
             sys.exit("the generator exited during the bursts:\n" + "".join(lines[-20:]))
-        cpu1 = sample[1]
+        cpu1, switches1 = thread_sample(generator.pid)
         records = http_json(f"{admin}/Simulator/operations/{op}")["Clients"]
         rtts = sorted(r["RTTNanoseconds"] for r in records if r.get("RTTNanoseconds") is not None)
         window = time.monotonic() - t0
         bursts.append({"op": op, "total": row["TotalClients"] if row else None, "answered_s": (t1 - t0) if row else None,
+                       "window": (time.time() - (time.monotonic() - t0), time.time() - (time.monotonic() - t1)),
                        "cpu_us_per_push": ((cpu1 - cpu0) - idle_rate * window) / max(1, len(rtts)) * 1e6,
-                       "user_share": (sample[2] - before[2]) / max(1e-9, cpu1 - cpu0),
+                       "user_share": (sample[2] - before[2]) / max(1e-9, sample[1] - before[1]),
+                       "switches": switches1 - switches0,
+                       "faults": minor_faults(generator.pid) - faults0,
                        "rtt": rtts})
         time.sleep(3)
 
@@ -242,6 +277,16 @@ def main():
     hold_lag = worst_interval("loop_lag", 6, steady_from, pushes_from)
     hold_lag_max = worst_interval("loop_lag", 8, steady_from, pushes_from)
     push_late = worst_interval("keepalive_late", 6, pushes_from, steady_until)
+
+    def worst_overlapping(metric, column, windows):
+        """The worst per-interval value of `column` over the 1-s intervals that overlap any window (epoch s)."""
+        values = [float(r[column]) for r in interval_rows if r[1] == metric and int(r[2]) > 0
+                  and any(float(r[0]) < end - run_start and float(r[0]) + 1 > start - run_start for start, end in windows)]
+        return max(values) if values else None
+    burst_windows = [b["window"] for b in bursts]
+    burst_late = worst_overlapping("keepalive_late", 6, burst_windows)
+    burst_lag = worst_overlapping("loop_lag", 6, burst_windows)
+    late_starts = metrics.get("start_late")
     push_lag = worst_interval("loop_lag", 6, pushes_from, steady_until)
     push_lag_max = worst_interval("loop_lag", 8, pushes_from, steady_until)
 
@@ -250,21 +295,30 @@ def main():
 
     signins = (args.sessions / (all_signed - first_signed)) if all_signed and first_signed and all_signed > first_signed else None
     rss_idle = (idle[0] - baseline[0]) / max(1, held)
+    sim_rss = (sim_idle[0] - sim_base[0]) / max(1, held)
     all_rtts = sorted(x for b in bursts for x in b["rtt"])
 
     def pct(values, p):
         return values[min(len(values) - 1, int(len(values) * p / 100))] / 1e6 if values else None
     answered = [b["answered_s"] for b in bursts if b["answered_s"] is not None]
-    cpu = sorted(b["cpu_us_per_push"] for b in bursts)
+    cpu_each = [b["cpu_us_per_push"] for b in bursts]
+    cpu = sorted(cpu_each)
     user_share = sorted(b["user_share"] for b in bursts)[len(bursts) // 2] if bursts else None
     rows = [
         ("sessions held (signed in, reached by every push)", held, f">= {TARGETS['sessions']}", held >= TARGETS["sessions"]),
         ("sign-ins per second (ramp)", signins, f">= {TARGETS['signins_per_s']}", signins is not None and signins >= TARGETS["signins_per_s"]),
+        ("start_late p99 / max (ms: scheduled start -> connect started)",
+         f"{late_starts['p99_ms']:.1f} / {late_starts['max_ms']:.1f}" if late_starts else None, "", None),
         ("generator RSS per idle TLS session (KiB)", rss_idle, f"<= {TARGETS['rss_per_session_kib']}", rss_idle <= TARGETS["rss_per_session_kib"]),
         ("generator RSS total at hold (MiB)", idle[0] / 1024, "", None),
-        (f"simulator RSS per session (KiB, {args.sim_tls_engine} TLS)", sim_idle[0] / max(1, held), "", None),
+        (f"simulator RSS per idle session (KiB, {args.sim_tls_engine} TLS)", sim_rss, f"<= {TARGETS['sim_rss_per_session_kib']}",
+         sim_rss <= TARGETS["sim_rss_per_session_kib"] if args.sim_tls_engine == "lean" else None),
         ("push to all: every response back at the simulator (s, worst)", max(answered) if answered else None, f"<= {TARGETS['all_answered_s']}", bool(answered) and max(answered) <= TARGETS["all_answered_s"]),
         ("generator CPU per push (µs, median of bursts)", cpu[len(cpu) // 2] if cpu else None, f"<= {TARGETS['cpu_per_push_us']}", bool(cpu) and cpu[len(cpu) // 2] <= TARGETS["cpu_per_push_us"]),
+        ("generator CPU per push, each burst (µs)", " ".join(f"{c:.1f}" for c in cpu_each) if cpu_each else None, "", None),
+        ("generator context switches, each burst", " ".join(str(b["switches"]) for b in bursts) if bursts else None, "", None),
+        ("generator minor page faults, each burst", " ".join(str(b["faults"]) for b in bursts) if bursts else None, "", None),
+        ("generator CPU per push, worst burst (µs)", cpu[-1] if cpu else None, f"<= {TARGETS['cpu_per_push_us']}", bool(cpu) and cpu[-1] <= TARGETS["cpu_per_push_us"]),
         ("  of which user / kernel (µs; kernel: read, write and loopback delivery to the simulator)",
          f"{cpu[len(cpu) // 2] * user_share:.1f} / {cpu[len(cpu) // 2] * (1 - user_share):.1f}" if cpu and user_share is not None else None, "", None),
         ("response p50 / p99 / max, whole run (ms)", f"{metrics['response']['p50_ms']:.3f} / {metrics['response']['p99_ms']:.3f} / {metrics['response']['max_ms']:.3f}", "", None),
@@ -274,6 +328,9 @@ def main():
         (f"keepalive_late p99, {held} held between pushes (ms, worst 1 s interval)", hold_late,
          f"<= {TARGETS['keepalive_late_p99_ms']}", hold_late is not None and hold_late <= TARGETS["keepalive_late_p99_ms"]),
         ("loop_lag p99 / max, held between pushes (ms, worst interval)", pair(hold_lag, hold_lag_max), "", None),
+        ("keepalive_late p99 during the pushes to all (ms, worst interval)", burst_late,
+         f"<= {TARGETS['keepalive_late_p99_ms']}", None if burst_late is None else burst_late <= TARGETS["keepalive_late_p99_ms"]),
+        ("loop_lag p99 during the pushes to all (ms, worst interval)", burst_lag, "", None),
         ("keepalive_late p99 during push bursts and the rate phase (ms, worst interval)", push_late, "", None),
         ("loop_lag p99 / max during pushes (ms, worst interval)", pair(push_lag, push_lag_max), "", None),
         ("keepalive_late p99, whole run with the ramp (ms)", metrics["keepalive_late"]["p99_ms"], "", None),

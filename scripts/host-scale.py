@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""One host, both ends: `bgbfleet run --processes auto` with an embedded simulator per process.
+
+Ramps N mutual-TLS sessions over as many processes as the open-file limit needs (each process
+holds both ends of its sessions: the generator's and its embedded simulator's), holds them, sends
+two pushes to all of them (profile triggers), and prints: sessions held, the sign-in rate, RSS per
+session (both ends together, from the sum of every process's RSS: its growth from 5 % of the
+sessions signed in to all of them held, after the ramp's memory is trimmed), each push to all
+answered (fan-out p99 / max from pushes.csv), keep-alive lateness p99 while held (worst 1-s
+interval outside the pushes), generator loop lag, and errors.
+
+    scripts/host-scale.py --sessions 200000 --rate 1000 --identities POOL --output runs/host200k
+
+Needs a release build (`swift build -c release --product bgbfleet`) or --binary, and a P-256 or
+RSA-2048 pool of at least N identities (generated into --identities if missing).
+"""
+import argparse, csv, json, os, re, signal, subprocess, sys, threading, time
+
+
+def proc_sample(pid):
+    """(rss_kib, cpu_seconds) of a process, or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            rss = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return rss, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, AttributeError):
+        return None
+
+
+def children(pid):
+    """The pids whose parent is `pid` (the worker processes)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=200000)
+    parser.add_argument("--rate", type=float, default=1000)
+    parser.add_argument("--hold", type=float, default=30, help="seconds held after the ramp before the first push")
+    parser.add_argument("--push-gap", type=float, default=30, help="seconds between the two pushes to all")
+    parser.add_argument("--keepalive", default="60s")
+    parser.add_argument("--key", default="p256", choices=["rsa2048", "p256"])
+    parser.add_argument("--identities", required=True)
+    parser.add_argument("--source-address", default="127.0.0.1-127.0.0.8")
+    parser.add_argument("--binary", default=".build/release/bgbfleet")
+    parser.add_argument("--output", default="runs/host-scale")
+    args = parser.parse_args()
+
+    binary = os.path.abspath(args.binary)
+    try:
+        have = json.load(open(os.path.join(args.identities, "manifest.json")))["count"]
+    except (OSError, ValueError, KeyError):
+        have = 0
+    if have < args.sessions:
+        subprocess.run([binary, "identities", "generate", "--count", str(args.sessions), "--identities", args.identities,
+                        "--key", args.key], check=True)
+    os.makedirs(args.output, exist_ok=True)
+    ramp = args.sessions / args.rate
+    first_push = ramp + args.hold
+    second_push = first_push + args.push_gap
+    duration = second_push + 20
+    profile = os.path.join(args.output, "host-scale.yaml")
+    with open(profile, "w") as f:
+        f.write(f"# written by scripts/host-scale.py\nsessions: {args.sessions}\nrate: {args.rate:g}\n"
+                f"duration: {duration:.0f}s\nkeepalive: {args.keepalive}\n"
+                f"triggers:\n  - at: {first_push:.0f}s\n    type: 8\n  - at: {second_push:.0f}s\n    type: 8\n")
+    report = os.path.join(args.output, "run")
+    started = time.time()
+    run = subprocess.Popen([binary, "run", "--processes", "auto", "--profile", profile, "--identities", args.identities,
+                            "--source-address", args.source_address, "--output", report, "--quiet"],
+                           stdout=open(os.path.join(args.output, "run.log"), "w"), stderr=subprocess.STDOUT)
+    samples = []  # (epoch, processes, rss_kib, cpu_s)
+    while run.poll() is None:
+        pids = children(run.pid)
+        values = [v for v in (proc_sample(p) for p in pids + [run.pid]) if v]
+        samples.append((time.time(), len(pids), sum(v[0] for v in values), sum(v[1] for v in values)))
+        time.sleep(1)
+    if run.returncode not in (0, 1):
+        sys.exit(f"bgbfleet run exited {run.returncode}; see {args.output}/run.log")
+
+    summary = json.load(open(os.path.join(report, "summary.json")))
+    run_start = summary["start_time"]
+    rows = list(csv.reader(open(os.path.join(report, "intervals.csv"))))[1:]
+    signed = {}
+    for r in rows:
+        if r[9]:
+            signed[float(r[0])] = max(signed.get(float(r[0]), 0), int(float(r[9])))
+    times = sorted(signed)
+    held = max(signed.values()) if signed else 0
+    t5 = next((t for t in times if signed[t] >= 0.05 * args.sessions), None)
+    t100 = next((t for t in times if signed[t] >= args.sessions), None)
+    signins = (0.95 * args.sessions / (t100 - t5)) if t5 is not None and t100 and t100 > t5 else None
+
+    def rss_at(offset):
+        when = run_start + offset
+        return min(samples, key=lambda s: abs(s[0] - when))
+    per_session = None
+    if t5 is not None and t100 is not None:
+        hold_sample = rss_at(first_push - 3)  # held, trimmed, before the first push
+        early = rss_at(t5 + 1)
+        grown = hold_sample[2] - early[2]
+        per_session = grown / max(1, held - signed[t5])
+        total_hold = hold_sample[2]
+
+    pushes = list(csv.DictReader(open(os.path.join(report, "pushes.csv"))))
+    push_windows = [(float(p["trigger_time"]), float(p["trigger_time"]) + 10) for p in pushes] if pushes and "trigger_time" in pushes[0] else []
+
+    def worst(metric, column, start, end, skip=()):
+        values = [float(r[column]) for r in rows if r[1] == metric and int(r[2]) > 0 and start <= float(r[0]) and float(r[0]) + 1 <= end
+                  and not any(float(r[0]) < e and float(r[0]) + 1 > s for s, e in skip)]
+        return max(values) if values else None
+    hold_from = (t100 or ramp) + 5
+    late_held = worst("keepalive_late", 6, hold_from, duration - 5, skip=[(p - run_start if p > 1e9 else p, e - run_start if e > 1e9 else e) for p, e in push_windows])
+    late_push = worst("keepalive_late", 6, first_push - 1, duration - 5)
+    lag_held = worst("loop_lag", 6, hold_from, first_push - 1)
+    metrics = summary["metrics"]
+    counters = summary["counters"]
+    procs = max(s[1] for s in samples) if samples else 0
+    print(f"\nhost scale: {args.sessions} sessions ({args.key}), {procs} processes (--processes auto), rate {args.rate:g}/s, "
+          f"keep-alive {args.keepalive}, report {report}")
+    table = [
+        ("sessions held (peak signed in)", held),
+        ("sign-ins per second (5 % → 100 % signed in)", f"{signins:.0f}" if signins else "-"),
+        ("RSS per session, both ends (KiB; growth 5 % → all held)", f"{per_session:.1f}" if per_session else "-"),
+        ("RSS of all processes at hold (MiB)", f"{total_hold / 1024:.0f}" if per_session else "-"),
+    ]
+    for p in pushes:
+        table.append((f"push at {p.get('trigger_time', '?')}: targets / reached / answered",
+                      f"{p.get('targets')} / {p.get('reached')} / {p.get('answered')}"))
+    table += [
+        ("fanout p50 / p99 / max (ms: push → reached)", f"{metrics['fanout']['p50_ms']:.0f} / {metrics['fanout']['p99_ms']:.0f} / {metrics['fanout']['max_ms']:.0f}"),
+        ("response p50 / p99 (ms)", f"{metrics['response']['p50_ms']:.3f} / {metrics['response']['p99_ms']:.3f}"),
+        ("keepalive_late p99 while held, outside pushes (ms, worst interval)", late_held),
+        ("keepalive_late p99 around the pushes (ms, worst interval)", late_push),
+        ("loop_lag p99 while held (ms, worst interval)", lag_held),
+        ("start_late p99 / max (ms)", f"{metrics['start_late']['p99_ms']:.0f} / {metrics['start_late']['max_ms']:.0f}" if "start_late" in metrics else "-"),
+        ("errors", counters.get("errors_total")),
+        ("wall time (s)", f"{time.time() - started:.0f}"),
+    ]
+    width = max(len(name) for name, _ in table)
+    for name, value in table:
+        shown = f"{value:.2f}" if isinstance(value, float) else ("-" if value is None else str(value))
+        print(f"  {name:<{width}}  {shown:>24}")
+    json.dump({"rows": table, "samples": samples}, open(os.path.join(args.output, "host-scale.json"), "w"))
+
+
+if __name__ == "__main__":
+    main()
