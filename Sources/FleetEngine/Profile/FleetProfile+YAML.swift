@@ -92,7 +92,7 @@ extension FleetProfile {
         if let ranges = try reader.stringList("source-addresses") {
             self.sourceAddresses = try ranges.map { (text) throws(FleetConfigurationError) in try SourceAddressRange(text) }
         }
-        if let processes = try reader.int("processes", in: 1...64) { self.processes = processes }
+        if let processes = try reader.int("processes", in: 1...FleetProfile.maxProcesses) { self.processes = processes }
         if let version = try reader.string("client-version") { self.clientVersion = version }
         if let style = try reader.string("timestamps") {
             guard style == "sdk" || style == "native" else {

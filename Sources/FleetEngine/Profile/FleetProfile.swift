@@ -109,6 +109,9 @@ public struct FleetProfile: Hashable, Sendable {
     public var identities: String?
     public var sourceAddresses: [SourceAddressRange] = []
     public var processes: Int = 1
+    /// The most local processes (`processes`, `--processes`): a million sessions with their
+    /// simulators on one host at 20,000 files per process take 101.
+    public static let maxProcesses = 256
     public var clientVersion: String = "5.00.9106.1000"
     public var timestampStyle: String = "sdk"
 

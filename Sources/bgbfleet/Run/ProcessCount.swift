@@ -27,7 +27,9 @@ extension RunCommand {
         case nil:
             return nil
         case .fixed(let count):
-            guard (1...64).contains(count) else { throw CommandFailure.badInput("--processes \(count): must be 1…64 or auto") }
+            guard (1...FleetProfile.maxProcesses).contains(count) else {
+                throw CommandFailure.badInput("--processes \(count): must be 1…\(FleetProfile.maxProcesses) or auto")
+            }
             return count
         case .auto:
             let embedded = profile.mp == nil
@@ -38,9 +40,9 @@ extension RunCommand {
                 fileLimit: fileLimit,
                 connectionsPerSession: connections
             )
-            guard count <= 64 else {
+            guard count <= FleetProfile.maxProcesses else {
                 throw CommandFailure.badInput(
-                    "--processes auto: \(profile.sessions) sessions need \(count) processes at \(fileLimit) open files each; the most is 64: raise the hard limit (ulimit -Hn) or use more hosts (--workers)"
+                    "--processes auto: \(profile.sessions) sessions need \(count) processes at \(fileLimit) open files each; the most is \(FleetProfile.maxProcesses): raise the hard limit (ulimit -Hn) or use more hosts (--workers)"
                 )
             }
             if announce {
