@@ -120,4 +120,16 @@ struct CLITests {
         ])
         #expect(forwarded == ["--sessions", "100", "--rate", "50"])
     }
+
+    @Test("local workers get their share of the cores as event loops, unless the user chose")
+    func workerLoops() {
+        let base = ["PATH": "/usr/bin"]
+        #expect(ShardedRun.workerEnvironment(base, count: 21, cores: 2)["NIO_SINGLETON_GROUP_LOOP_COUNT"] == "1")
+        #expect(ShardedRun.workerEnvironment(base, count: 4, cores: 16)["NIO_SINGLETON_GROUP_LOOP_COUNT"] == "4")
+        #expect(ShardedRun.workerEnvironment(base, count: 3, cores: 16)["NIO_SINGLETON_GROUP_LOOP_COUNT"] == "5")
+        #expect(ShardedRun.workerEnvironment(base, count: 101, cores: 16)["NIO_SINGLETON_GROUP_LOOP_COUNT"] == "1")
+        #expect(ShardedRun.workerEnvironment(base, count: 2, cores: 2)["PATH"] == "/usr/bin")
+        let chosen = ShardedRun.workerEnvironment(["NIO_SINGLETON_GROUP_LOOP_COUNT": "3"], count: 8, cores: 2)
+        #expect(chosen["NIO_SINGLETON_GROUP_LOOP_COUNT"] == "3")
+    }
 }

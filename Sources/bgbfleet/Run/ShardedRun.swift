@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// `bgbfleet run --processes N`: N local `bgbfleet worker` processes of this binary, coordinated
 /// by this process exactly as workers on other hosts are (the same protocol over loopback).
@@ -31,14 +32,28 @@ enum ShardedRun {
         return result
     }
 
+    /// The environment of `count` local workers on `cores` cores: this process's, with
+    /// `NIO_SINGLETON_GROUP_LOOP_COUNT` set to each worker's share of the cores (at least one),
+    /// unless it is set already. Without it each worker would start one event loop per core, and
+    /// N workers N times as many loops as there are cores (1,616 threads for 101 workers on 16 cores).
+    static func workerEnvironment(_ base: [String: String], count: Int, cores: Int) -> [String: String] {
+        var environment = base
+        if environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil {
+            environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] = String(max(1, cores / max(1, count)))
+        }
+        return environment
+    }
+
     /// Starts `count` workers of this binary against the coordinator on `port`; their output is
     /// forwarded to stderr, prefixed.
     static func spawnWorkers(count: Int, port: Int) throws -> [Process] {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let environment = workerEnvironment(ProcessInfo.processInfo.environment, count: count, cores: System.coreCount)
         var children: [Process] = []
         for index in 0..<count {
             let process = Process()
             process.executableURL = executable
+            process.environment = environment
             process.arguments = ["worker", "--coordinator", "127.0.0.1:\(port)", "--index", String(index), "--connect-timeout", "30s"]
             let output = Pipe()
             process.standardOutput = output
