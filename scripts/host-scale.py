@@ -51,7 +51,7 @@ def main():
     parser.add_argument("--push-gap", type=float, default=30, help="seconds between the two pushes to all")
     parser.add_argument("--keepalive", default="60s")
     parser.add_argument("--key", default="p256", choices=["rsa2048", "p256"])
-    parser.add_argument("--identities", required=True)
+    parser.add_argument("--identities", help="the pool (generated if it holds fewer than --sessions; not needed with --analyze)")
     parser.add_argument("--source-address", default="127.0.0.1-127.0.0.8")
     parser.add_argument("--binary", default=".build/release/bgbfleet")
     parser.add_argument("--output", default="runs/host-scale")
@@ -59,6 +59,18 @@ def main():
     args = parser.parse_args()
 
     binary = os.path.abspath(args.binary)
+    ramp = args.sessions / args.rate
+    first_push = ramp + args.hold
+    second_push = first_push + args.push_gap
+    duration = second_push + 20
+    report = os.path.join(args.output, "run")
+    if args.analyze:
+        # The same --sessions, --rate, --hold and --push-gap as the run: they place its windows.
+        analyze(args, report, json.load(open(os.path.join(args.output, "samples.json")))["samples"], None,
+                first_push, second_push, duration, ramp)
+        return
+    if not args.identities:
+        parser.error("--identities is needed to run")
     try:
         have = json.load(open(os.path.join(args.identities, "manifest.json")))["count"]
     except (OSError, ValueError, KeyError):
@@ -67,21 +79,12 @@ def main():
         subprocess.run([binary, "identities", "generate", "--count", str(args.sessions), "--identities", args.identities,
                         "--key", args.key], check=True)
     os.makedirs(args.output, exist_ok=True)
-    ramp = args.sessions / args.rate
-    first_push = ramp + args.hold
-    second_push = first_push + args.push_gap
-    duration = second_push + 20
     profile = os.path.join(args.output, "host-scale.yaml")
     with open(profile, "w") as f:
         f.write(f"# written by scripts/host-scale.py\nsessions: {args.sessions}\nrate: {args.rate:g}\n"
                 f"duration: {duration:.0f}s\nkeepalive: {args.keepalive}\n"
                 f"triggers:\n  - at: {first_push:.0f}s\n    type: 8\n  - at: {second_push:.0f}s\n    type: 8\n")
-    report = os.path.join(args.output, "run")
     started = time.time()
-    if args.analyze:
-        analyze(args, report, json.load(open(os.path.join(args.output, "samples.json")))["samples"], None,
-                first_push, second_push, duration, ramp)
-        return
     run = subprocess.Popen([binary, "run", "--processes", "auto", "--profile", profile, "--identities", args.identities,
                             "--source-address", args.source_address, "--output", report, "--quiet"],
                            stdout=open(os.path.join(args.output, "run.log"), "w"), stderr=subprocess.STDOUT)
@@ -133,7 +136,7 @@ def analyze(args, report, samples, started, first_push, second_push, duration, r
         return datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() - run_start
     # A push to all and its fan-out: the trigger to its slowest session reached, plus 3 s while
     # the processes catch up with what the push held back.
-    push_windows = [(offset(p["trigger_time"]), offset(p["trigger_time"]) + float(p["fanout_max_ms"]) / 1000 + 3) for p in pushes]
+    push_windows = [(offset(p["trigger_time"]), offset(p["trigger_time"]) + float(p["fanout_max_ms"] or 0) / 1000 + 3) for p in pushes]
 
     def worst(metric, column, start, end, skip=()):
         values = [float(r[column]) for r in rows if r[1] == metric and int(r[2]) > 0 and start <= float(r[0]) and float(r[0]) + 1 <= end
@@ -156,7 +159,7 @@ def analyze(args, report, samples, started, first_push, second_push, duration, r
     ]
     for p in pushes:
         table.append((f"push at {offset(p['trigger_time']):.0f} s: targets / reached / answered; fan-out p99 / max (s)",
-                      f"{p['targets']} / {p['reached']} / {p['answered']}; {float(p['fanout_p99_ms']) / 1000:.2f} / {float(p['fanout_max_ms']) / 1000:.2f}"))
+                      f"{p['targets']} / {p['reached']} / {p['answered']}; {float(p['fanout_p99_ms'] or 0) / 1000:.2f} / {float(p['fanout_max_ms'] or 0) / 1000:.2f}"))
     table += [
         ("fanout p50 / p99 / max (ms: push → reached)", f"{metrics['fanout']['p50_ms']:.0f} / {metrics['fanout']['p99_ms']:.0f} / {metrics['fanout']['max_ms']:.0f}"),
         ("response p50 / p99 (ms)", f"{metrics['response']['p50_ms']:.3f} / {metrics['response']['p99_ms']:.3f}"),

@@ -124,12 +124,19 @@ struct CLITests {
     @Test("local workers get their share of the cores as event loops, unless the user chose")
     func workerLoops() {
         let base = ["PATH": "/usr/bin"]
-        #expect(ShardedRun.workerEnvironment(base, count: 21, cores: 2)["NIO_SINGLETON_GROUP_LOOP_COUNT"] == "1")
-        #expect(ShardedRun.workerEnvironment(base, count: 4, cores: 16)["NIO_SINGLETON_GROUP_LOOP_COUNT"] == "4")
-        #expect(ShardedRun.workerEnvironment(base, count: 3, cores: 16)["NIO_SINGLETON_GROUP_LOOP_COUNT"] == "5")
-        #expect(ShardedRun.workerEnvironment(base, count: 101, cores: 16)["NIO_SINGLETON_GROUP_LOOP_COUNT"] == "1")
-        #expect(ShardedRun.workerEnvironment(base, count: 2, cores: 2)["PATH"] == "/usr/bin")
-        let chosen = ShardedRun.workerEnvironment(["NIO_SINGLETON_GROUP_LOOP_COUNT": "3"], count: 8, cores: 2)
+        func loops(count: Int, cores: Int) -> [Int] {
+            (0..<count).map { Int(ShardedRun.workerEnvironment(base, index: $0, count: count, cores: cores)["NIO_SINGLETON_GROUP_LOOP_COUNT"]!)! }
+        }
+        #expect(loops(count: 21, cores: 2) == Array(repeating: 1, count: 21))
+        #expect(loops(count: 4, cores: 16) == [4, 4, 4, 4])
+        #expect(loops(count: 3, cores: 16) == [6, 5, 5])  // every core used
+        #expect(loops(count: 9, cores: 16).reduce(0, +) == 16)
+        #expect(loops(count: 101, cores: 16) == Array(repeating: 1, count: 101))
+        let environment = ShardedRun.workerEnvironment(base, index: 0, count: 2, cores: 2)
+        #expect(environment["PATH"] == "/usr/bin")
+        #expect(ShardedRun.localWorkerCount(environment) == 2)
+        #expect(ShardedRun.localWorkerCount(base) == nil)
+        let chosen = ShardedRun.workerEnvironment(["NIO_SINGLETON_GROUP_LOOP_COUNT": "3"], index: 1, count: 8, cores: 2)
         #expect(chosen["NIO_SINGLETON_GROUP_LOOP_COUNT"] == "3")
     }
 }

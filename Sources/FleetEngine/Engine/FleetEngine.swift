@@ -161,8 +161,8 @@ public final class FleetEngine: Sendable {
             runStart = NIODeadline.now().uptimeNanoseconds + 50_000_000
         }
         // The bound on handshakes in flight, shared out over the loops.
-        let handshakeLimit = context.maxHandshakes.map { $0 == 0 ? 0 : max(1, ($0 + loops.count - 1) / loops.count) }
-            ?? FleetProfile.defaultHandshakesPerLoop
+        let handshakes = context.maxHandshakes ?? FleetProfile.defaultHandshakesPerCore * System.coreCount
+        let handshakeLimit = handshakes == 0 ? 0 : max(1, (handshakes + loops.count - 1) / loops.count)
         for (loopIndex, (loop, entries)) in zip(loops, entriesByLoop).enumerated() {
             let counterShard = loopIndex % context.metrics.counters.shards
             let (shard, probe) = try await loop.submit {
@@ -237,7 +237,12 @@ public final class FleetEngine: Sendable {
                 // when handshakes ran since the last trim: a trim walks the whole heap and hands
                 // back pages the next burst of pushes faults in again, so a fleet that only holds
                 // and answers pushes is not trimmed.
-                if interval.counters[state: .connecting] + interval.counters[state: .tls] > 0 { handshakesSinceTrim = true }
+                // (Connections made in the interval, or in flight at its end: a gauge sampled once
+                // a second alone would miss handshakes that start and finish between ticks.)
+                if (interval.histograms[.tcp]?.totalCount ?? 0) > 0
+                    || interval.counters[state: .connecting] + interval.counters[state: .tls] > 0 {
+                    handshakesSinceTrim = true
+                }
                 if handshakesSinceTrim, tick % 10 == 0 || tick == Int(rampSeconds.rounded(.up)) + 2 {
                     MemoryTrimmer.trim()
                     handshakesSinceTrim = false

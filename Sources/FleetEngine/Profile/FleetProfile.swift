@@ -96,14 +96,15 @@ public struct FleetProfile: Hashable, Sendable {
     /// (`errors.signin_timeout`) and the session reconnects by its policy: never "signed in".
     public var signInTimeout: UInt64 = 60_000_000_000
     /// The most sessions one process has between connect and sign-in at once (profile
-    /// `max-handshakes`, `--max-handshakes`; divided over its event loops); nil: 256 per event
-    /// loop (``defaultHandshakesPerLoop``); 0: no bound. The ramp
+    /// `max-handshakes`, `--max-handshakes`; divided over its event loops); nil: 256 per core
+    /// (``defaultHandshakesPerCore``; `run --processes N` gives each local worker its share of
+    /// the host's); 0: no bound. The ramp
     /// holds back a session due while the bound is reached, so a generator asked for more than it
     /// can do does the most it can (every handshake finishes quickly, none times out) and its
     /// lateness shows in `start_late`: the schedule stays the user's. Reconnects are not held back.
     public var maxHandshakes: Int?
-    /// The default bound on handshakes in flight, per event loop (one loop per core).
-    public static let defaultHandshakesPerLoop = 256
+    /// The default bound on handshakes in flight, per core of the host.
+    public static let defaultHandshakesPerCore = 256
     /// Spread keep-alives over the interval (false: `sdk-phase`, every session on the same phase).
     public var keepAliveSpread = true
     public var identities: String?
@@ -167,7 +168,7 @@ public struct FleetProfile: Hashable, Sendable {
             "keepalive": DurationText.format(keepAlive),
             "keepalive_spread": String(keepAliveSpread),
             "signin_timeout": DurationText.format(signInTimeout),
-            "max_handshakes": maxHandshakes.map { $0 == 0 ? "unbounded" : String($0) } ?? "\(Self.defaultHandshakesPerLoop) per event loop",
+            "max_handshakes": maxHandshakes.map { $0 == 0 ? "unbounded" : String($0) } ?? "\(Self.defaultHandshakesPerCore) per core",
             "handling_time": handlingTime.description,
             "return_code": String(returnCode),
             "failure_fraction": String(failureFraction),

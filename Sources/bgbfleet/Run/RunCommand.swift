@@ -152,6 +152,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         try Self.checkTriggerSafety(profile: profile, allowSiteWide: site.allowSiteWideTriggers)
 
+        // A local worker of `--processes N` takes its share of the host's default handshake bound.
+        if profile.maxHandshakes == nil, link != nil, let localWorkers = ShardedRun.localWorkerCount() {
+            profile.maxHandshakes = max(1, FleetProfile.defaultHandshakesPerCore * System.coreCount / localWorkers)
+        }
         let shardSpec = try shardSpec()
         let fileLimit = OpenFileLimit.raise()?.soft ?? 1024
         let processes = try resolvedProcesses(profile: profile, fileLimit: fileLimit, announce: link == nil && shardSpec == nil)

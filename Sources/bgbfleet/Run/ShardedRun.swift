@@ -32,28 +32,39 @@ enum ShardedRun {
         return result
     }
 
-    /// The environment of `count` local workers on `cores` cores: this process's, with
-    /// `NIO_SINGLETON_GROUP_LOOP_COUNT` set to each worker's share of the cores (at least one),
-    /// unless it is set already. Without it each worker would start one event loop per core, and
-    /// N workers N times as many loops as there are cores (1,616 threads for 101 workers on 16 cores).
-    static func workerEnvironment(_ base: [String: String], count: Int, cores: Int) -> [String: String] {
+    /// The environment variable that tells a local worker how many workers share its host.
+    static let localWorkersVariable = "BGBFLEET_LOCAL_WORKERS"
+
+    /// The environment of local worker `index` of `count` on `cores` cores: this process's, with
+    /// `NIO_SINGLETON_GROUP_LOOP_COUNT` set to the worker's share of the cores (the remainder to
+    /// the first workers; at least one), unless it is set already, and ``localWorkersVariable``.
+    /// Without the loop count each worker would start one event loop per core, N workers N times
+    /// as many loops as there are cores (1,616 threads for 101 workers on 16 cores).
+    static func workerEnvironment(_ base: [String: String], index: Int, count: Int, cores: Int) -> [String: String] {
+        precondition(count >= 1 && (0..<count).contains(index), "worker \(index) of \(count)")
         var environment = base
         if environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil {
-            environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] = String(max(1, cores / max(1, count)))
+            let share = cores / count + (index < cores % count ? 1 : 0)
+            environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] = String(max(1, share))
         }
+        environment[localWorkersVariable] = String(count)
         return environment
+    }
+
+    /// In a local worker: how many workers share this host (nil when not started by `--processes`).
+    static func localWorkerCount(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
+        environment[localWorkersVariable].flatMap(Int.init).flatMap { $0 >= 1 ? $0 : nil }
     }
 
     /// Starts `count` workers of this binary against the coordinator on `port`; their output is
     /// forwarded to stderr, prefixed.
     static func spawnWorkers(count: Int, port: Int) throws -> [Process] {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let environment = workerEnvironment(ProcessInfo.processInfo.environment, count: count, cores: System.coreCount)
         var children: [Process] = []
         for index in 0..<count {
             let process = Process()
             process.executableURL = executable
-            process.environment = environment
+            process.environment = workerEnvironment(ProcessInfo.processInfo.environment, index: index, count: count, cores: System.coreCount)
             process.arguments = ["worker", "--coordinator", "127.0.0.1:\(port)", "--index", String(index), "--connect-timeout", "30s"]
             let output = Pipe()
             process.standardOutput = output
