@@ -14,19 +14,10 @@ interval outside the pushes), generator loop lag, and errors.
 Needs a release build (`swift build -c release --product bgbfleet`) or --binary, and a P-256 or
 RSA-2048 pool of at least N identities (generated into --identities if missing).
 """
-import argparse, csv, datetime, json, os, re, subprocess, sys, time
+import argparse, csv, datetime, json, os, subprocess, sys, time
 
-
-def proc_sample(pid):
-    """(rss_kib, cpu_seconds) of a process, or None once it is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            rss = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return rss, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, AttributeError):
-        return None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scale import ensure_pool, proc_sample  # noqa: E402
 
 
 def children(pid):
@@ -71,13 +62,7 @@ def main():
         return
     if not args.identities:
         parser.error("--identities is needed to run")
-    try:
-        have = json.load(open(os.path.join(args.identities, "manifest.json")))["count"]
-    except (OSError, ValueError, KeyError):
-        have = 0
-    if have < args.sessions:
-        subprocess.run([binary, "identities", "generate", "--count", str(args.sessions), "--identities", args.identities,
-                        "--key", args.key], check=True)
+    ensure_pool(binary, args.identities, args.sessions, args.key)
     os.makedirs(args.output, exist_ok=True)
     profile = os.path.join(args.output, "host-scale.yaml")
     with open(profile, "w") as f:
@@ -91,7 +76,7 @@ def main():
     samples = []  # (epoch, processes, rss_kib, cpu_s)
     while run.poll() is None:
         pids = children(run.pid)
-        values = [v for v in (proc_sample(p) for p in pids + [run.pid]) if v]
+        values = [v for v in (proc_sample(p) for p in pids + [run.pid]) if v[0] is not None]
         samples.append((time.time(), len(pids), sum(v[0] for v in values), sum(v[1] for v in values)))
         time.sleep(1)
     json.dump({"samples": samples}, open(os.path.join(args.output, "samples.json"), "w"))

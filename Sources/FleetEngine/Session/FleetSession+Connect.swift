@@ -53,12 +53,12 @@ extension FleetSession {
         let endpoint = endpoint(address: shared.target.tcpAddress)
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         let handlerBox = NIOLoopBound(BoxedHandler(), eventLoop: eventLoop)
-        let keepAliveTimers = keepAliveTimers.map { NIOLoopBound($0, eventLoop: eventLoop) }
+        let keepAliveTimers = NIOLoopBound(keepAliveTimers, eventLoop: eventLoop)
         BGBConnector.connect(on: eventLoop, to: endpoint, tls: tls) {
             let handler = BGBClientChannelHandler(
                 configuration: configuration,
                 delegate: loopBound.value,
-                keepAliveTimers: keepAliveTimers?.value
+                keepAliveTimers: keepAliveTimers.value
             )
             handlerBox.value.handler = handler
             return handler

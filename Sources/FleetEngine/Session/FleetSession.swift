@@ -22,9 +22,9 @@ final class FleetSession {
     /// This session's event loop's block of the run's counters (``FleetCounters``).
     let counterShard: Int
     /// The keep-alive timers of this session's event loop, shared with its other sessions.
-    let keepAliveTimers: BGBKeepAliveTimers?
+    let keepAliveTimers: BGBKeepAliveTimers
     /// The bound on this loop's handshakes in flight, told of every state change.
-    let handshakes: HandshakeGate?
+    let handshakes: HandshakeGate
     var random: FleetRandom
     var machine: FleetSessionStateMachine
 
@@ -46,7 +46,7 @@ final class FleetSession {
     var unanswered = UnansweredPushes()
 
     init(entry: FleetPlan.Entry, shared: FleetRunContext, eventLoop: EventLoop, counterShard: Int,
-         keepAliveTimers: BGBKeepAliveTimers? = nil, handshakes: HandshakeGate? = nil) {
+         keepAliveTimers: BGBKeepAliveTimers, handshakes: HandshakeGate) {
         self.index = entry.index
         self.keepAliveTimers = keepAliveTimers
         self.handshakes = handshakes
@@ -92,7 +92,7 @@ final class FleetSession {
         switch action {
         case .move(let from, let to):
             counters.transition(from: from, to: to, shard: counterShard)
-            handshakes?.moved(from: from, to: to)
+            handshakes.moved(from: from, to: to)
         case .connect(let transport, let scheduledAt):
             attemptStartedAt = scheduledAt
             switch transport {
